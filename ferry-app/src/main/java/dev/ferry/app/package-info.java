@@ -1,0 +1,2 @@
+/** Ferry app. */
+package dev.ferry.app;

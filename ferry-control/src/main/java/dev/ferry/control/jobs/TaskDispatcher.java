@@ -1,0 +1,180 @@
+package dev.ferry.control.jobs;
+
+import dev.ferry.control.FerryProperties;
+import dev.ferry.control.outbox.Outbox;
+import dev.ferry.model.event.EventTypes;
+import dev.ferry.model.event.Topics;
+import dev.ferry.model.protocol.FileItem;
+import dev.ferry.model.protocol.FileResult;
+import dev.ferry.model.protocol.TaskDispatched;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Creates tasks and dispatches them: each dispatch is a row change plus a {@code task.dispatched}
+ * event to the outbox, keyed by link, in the caller's transaction.
+ */
+@Component
+public class TaskDispatcher {
+  private final JdbcClient db;
+  private final JdbcTemplate jdbc;
+  private final Outbox outbox;
+  private final JsonMapper json;
+  private final Clock clock;
+  private final FerryProperties properties;
+
+  public TaskDispatcher(
+      JdbcClient db,
+      JdbcTemplate jdbc,
+      Outbox outbox,
+      JsonMapper json,
+      Clock clock,
+      FerryProperties properties) {
+    this.db = db;
+    this.jdbc = jdbc;
+    this.outbox = outbox;
+    this.json = json;
+    this.clock = clock;
+    this.properties = properties;
+  }
+
+  /** A task to create: its files and, for a retry, the task it retries. */
+  public record NewTask(List<FileItem> files, long bytes, UUID retryOf) {}
+
+  /**
+   * Groups files into tasks: a file of at least a quarter of {@code ferry.batch-max-bytes} gets a
+   * task of its own; smaller files fill batches of up to {@code batch-max-files} files and {@code
+   * batch-max-bytes} bytes, in listing order.
+   */
+  public List<NewTask> group(List<FileItem> files) {
+    long large = Math.max(1, properties.batchMaxBytes() / 4);
+    List<NewTask> tasks = new ArrayList<>();
+    List<FileItem> batch = new ArrayList<>();
+    long batchBytes = 0;
+    for (FileItem f : files) {
+      if (f.size() >= large) {
+        tasks.add(new NewTask(List.of(f), f.size(), null));
+        continue;
+      }
+      if (batch.size() == properties.batchMaxFiles()
+          || batchBytes + f.size() > properties.batchMaxBytes()) {
+        tasks.add(new NewTask(batch, batchBytes, null));
+        batch = new ArrayList<>();
+        batchBytes = 0;
+      }
+      batch.add(f);
+      batchBytes += f.size();
+    }
+    if (!batch.isEmpty()) {
+      tasks.add(new NewTask(batch, batchBytes, null));
+    }
+    return tasks;
+  }
+
+  /** Inserts tasks as {@code DISPATCHED} (attempt 1) and writes their dispatch events. */
+  public void insertAndDispatch(JobLifecycle.Locked job, List<NewTask> tasks) {
+    Integer maxSeq =
+        db.sql("SELECT coalesce(max(seq), 0) FROM tasks WHERE job_id = ?")
+            .param(job.id())
+            .query(Integer.class)
+            .single();
+    Timestamp now = Timestamp.from(clock.instant());
+    List<Object[]> rows = new ArrayList<>(tasks.size());
+    List<Outbox.Pending> events = new ArrayList<>(tasks.size());
+    int seq = maxSeq;
+    for (NewTask t : tasks) {
+      UUID id = UUID.randomUUID();
+      rows.add(
+          new Object[] {
+            id,
+            job.id(),
+            job.tenantId(),
+            ++seq,
+            properties.maxAttempts(),
+            job.sourceSite(),
+            job.destSite(),
+            json.writeValueAsString(t.files()),
+            t.files().size(),
+            t.bytes(),
+            t.retryOf(),
+            now,
+            now,
+            now
+          });
+      events.add(dispatchEvent(job.tenantId(), id, job.id(), 1, job.sourceSite(), job.destSite()));
+    }
+    jdbc.batchUpdate(
+        "INSERT INTO tasks (id, job_id, tenant_id, seq, state, attempt, max_attempts,"
+            + " source_site, dest_site, files, file_count, bytes_total, retry_of, dispatched_at,"
+            + " created_at, updated_at)"
+            + " VALUES (?, ?, ?, ?, 'DISPATCHED', 1, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)",
+        rows);
+    outbox.appendAll(events);
+  }
+
+  /** A dispatch event for one attempt of a task. */
+  public Outbox.Pending dispatchEvent(
+      UUID tenant, UUID taskId, UUID jobId, int attempt, String sourceSite, String destSite) {
+    return new Outbox.Pending(
+        Topics.TASKS,
+        Topics.linkKey(sourceSite, destSite),
+        EventTypes.TASK_DISPATCHED,
+        tenant,
+        taskId.toString(),
+        new TaskDispatched(taskId, jobId, attempt, sourceSite, destSite));
+  }
+
+  /**
+   * For each {@code FAILED} task of the job that has not been retried yet, a new task with the
+   * files that did not succeed.
+   */
+  public List<NewTask> retriesOfFailedTasks(UUID jobId) {
+    return db
+        .sql(
+            "SELECT t.id, t.files, t.results FROM tasks t WHERE t.job_id = ? AND t.state = 'FAILED'"
+                + " AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.retry_of = t.id) ORDER BY t.seq")
+        .param(jobId)
+        .query(
+            (rs, i) -> {
+              List<FileItem> files =
+                  json.readValue(rs.getString("files"), new TypeReference<List<FileItem>>() {});
+              Map<String, FileResult> results = results(rs.getString("results"));
+              List<FileItem> failed = unfinished(files, results);
+              return new NewTask(
+                  failed,
+                  failed.stream().mapToLong(FileItem::size).sum(),
+                  rs.getObject("id", UUID.class));
+            })
+        .list()
+        .stream()
+        .filter(t -> !t.files().isEmpty())
+        .toList();
+  }
+
+  /** Latest result per source path, as kept in {@code tasks.results}. */
+  public Map<String, FileResult> results(String column) {
+    return column == null
+        ? Map.of()
+        : json.readValue(column, new TypeReference<Map<String, FileResult>>() {});
+  }
+
+  /** Files without a SUCCEEDED or SKIPPED result. */
+  public static List<FileItem> unfinished(List<FileItem> files, Map<String, FileResult> results) {
+    return files.stream()
+        .filter(
+            f -> {
+              FileResult r = results.get(f.source());
+              return r == null || r.status() == FileResult.Status.FAILED;
+            })
+        .toList();
+  }
+}

@@ -1,0 +1,576 @@
+package dev.ferry.storage;
+
+import dev.ferry.storage.StorageException.ErrorClass;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * An endpoint on a local (or NFS-mounted) directory tree, {@code file:///abs/root}.
+ *
+ * <p><b>Confinement.</b> Every path is validated by {@link RelativePath} (no {@code ..}, not
+ * absolute), then resolved against the root's real path, and the real path of what it names must
+ * stay below the root: a symbolic link that leads outside fails with {@link InvalidPathException}.
+ * Reads check the real path of the file; writes check the real path of every directory of the
+ * parent chain as they create it. Symbolic links that stay inside the root are followed for reads;
+ * the listing reports linked files but does not descend into linked directories (no cycles, no
+ * duplicates). The checks are made before opening; they do not defend against a concurrent local
+ * attacker swapping directories for links in between.
+ *
+ * <p><b>Atomic publish.</b> A write goes to {@code .ferry-tmp-<uuid>-<name>} in the destination
+ * directory, is fsynced, then renamed over the final name with {@code ATOMIC_MOVE}; the directory
+ * is fsynced afterwards (best effort). Temporary files are never listed.
+ *
+ * <p>File names are read and written through the JVM's {@code sun.jnu.encoding}; run with a UTF-8
+ * locale ({@code LANG=C.UTF-8}) so that every Unicode name is representable. Thread-safe.
+ */
+public final class LocalFileSystemEndpoint implements StorageEndpoint {
+  /** Prefix of temporary files; such names are skipped by listings. */
+  public static final String TEMP_PREFIX = ".ferry-tmp-";
+
+  private static final int MAX_NAME_BYTES = 255;
+
+  private final Path root;
+  private final String uri;
+
+  private LocalFileSystemEndpoint(Path root) {
+    this.root = root;
+    this.uri = root.toUri().toString();
+  }
+
+  /**
+   * Opens the directory {@code root}, which must exist.
+   *
+   * @throws StorageException {@code not-found} when it does not exist or is not a directory
+   */
+  public static LocalFileSystemEndpoint at(Path root) {
+    Path real;
+    try {
+      real = root.toAbsolutePath().toRealPath();
+    } catch (IOException e) {
+      throw StorageException.of("endpoint root " + root, e);
+    }
+    if (!Files.isDirectory(real)) {
+      throw new StorageException(
+          ErrorClass.NOT_FOUND, "endpoint root " + root + " is not a directory");
+    }
+    return new LocalFileSystemEndpoint(real);
+  }
+
+  /**
+   * Opens a {@code file:} URI such as {@code file:///srv/data}; query and fragment are not allowed.
+   */
+  public static LocalFileSystemEndpoint open(URI uri) {
+    if (!"file".equalsIgnoreCase(uri.getScheme())) {
+      throw new StorageException(ErrorClass.UNSUPPORTED, "not a file: URI: " + uri);
+    }
+    if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+      throw new StorageException(
+          ErrorClass.UNSUPPORTED, "file: endpoint URI must not have a query or fragment: " + uri);
+    }
+    if (uri.getAuthority() != null && !uri.getAuthority().isEmpty()) {
+      throw new StorageException(
+          ErrorClass.UNSUPPORTED, "file: endpoint URI must not name a host: " + uri);
+    }
+    try {
+      return at(Path.of(uri));
+    } catch (IllegalArgumentException e) {
+      throw new StorageException(ErrorClass.UNSUPPORTED, "bad file: URI " + uri, e);
+    }
+  }
+
+  /** The real path of the root. */
+  public Path root() {
+    return root;
+  }
+
+  @Override
+  public String uri() {
+    return uri;
+  }
+
+  @Override
+  public ListPage list(String prefix, String pageToken, int pageSize) {
+    Listing.checkPageSize(pageSize);
+    RelativePath base = Listing.prefix(prefix);
+    List<StorageEntry> out = new ArrayList<>();
+    int limit = pageSize + 1;
+    if (base == null) {
+      walk(root, "", pageToken, out, limit);
+      return Listing.page(out, pageSize);
+    }
+    Path real = realPathForRead(base).orElse(null);
+    if (real == null) {
+      return new ListPage(List.of(), null);
+    }
+    BasicFileAttributes attrs = attributes(real, base.value()).orElse(null);
+    if (attrs == null) {
+      return new ListPage(List.of(), null);
+    }
+    if (attrs.isDirectory()) {
+      walk(real, base.value() + "/", pageToken, out, limit);
+    } else if (attrs.isRegularFile()
+        && !isTemp(base.name())
+        && (pageToken == null || base.value().compareTo(pageToken) > 0)) {
+      out.add(entry(base.value(), attrs));
+    }
+    return Listing.page(out, pageSize);
+  }
+
+  /** A child of a directory being walked, with the key that sorts it in full-path order. */
+  private record Child(Path path, String key, boolean directory, BasicFileAttributes attrs) {}
+
+  /**
+   * Depth-first walk in ascending order of full path. A directory sorts by {@code name + "/"}, so
+   * that {@code a-b} (a file) comes before {@code a/x}, exactly as the full paths compare; whole
+   * subtrees at or before the page token are skipped without being read.
+   */
+  private void walk(Path dir, String relDir, String token, List<StorageEntry> out, int limit) {
+    List<Child> children = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      for (Path child : stream) {
+        String name = child.getFileName().toString();
+        if (isTemp(name)) {
+          continue;
+        }
+        BasicFileAttributes attrs;
+        try {
+          attrs = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          if (attrs.isSymbolicLink()) {
+            Path real = child.toRealPath();
+            if (!real.startsWith(root)) {
+              continue; // leads outside the root: not part of this endpoint
+            }
+            attrs = Files.readAttributes(real, BasicFileAttributes.class);
+            if (!attrs.isRegularFile()) {
+              continue; // linked directories are not descended into
+            }
+          }
+        } catch (NoSuchFileException e) {
+          continue; // vanished meanwhile, or a dangling link
+        }
+        if (attrs.isDirectory()) {
+          children.add(new Child(child, name + "/", true, attrs));
+        } else if (attrs.isRegularFile()) {
+          children.add(new Child(child, name, false, attrs));
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return;
+    } catch (IOException e) {
+      throw StorageException.of("listing " + uri + relDir, e);
+    }
+    children.sort(Comparator.comparing(Child::key));
+    for (Child child : children) {
+      String full = relDir + child.key();
+      if (child.directory()) {
+        if (token != null && !token.startsWith(full) && full.compareTo(token) < 0) {
+          continue; // every path below sorts before the token
+        }
+        walk(child.path(), full, token, out, limit);
+      } else if (token == null || full.compareTo(token) > 0) {
+        out.add(entry(full, child.attrs()));
+      }
+      if (out.size() >= limit) {
+        return;
+      }
+    }
+  }
+
+  @Override
+  public Optional<StorageEntry> stat(String path) {
+    RelativePath rel = RelativePath.of(path);
+    return realPathForRead(rel)
+        .flatMap(real -> attributes(real, rel.value()))
+        .filter(BasicFileAttributes::isRegularFile)
+        .map(attrs -> entry(rel.value(), attrs));
+  }
+
+  @Override
+  public InputStream openRange(String path, long offset, long length) {
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException(
+          "negative offset " + offset + " or length " + length + " for " + path);
+    }
+    RelativePath rel = RelativePath.of(path);
+    Path real =
+        realPathForRead(rel)
+            .orElseThrow(
+                () -> new StorageException(ErrorClass.NOT_FOUND, describe(rel) + ": not found"));
+    FileChannel channel = null;
+    try {
+      if (Files.isDirectory(real)) {
+        throw new StorageException(ErrorClass.CONFLICT, describe(rel) + " is a directory");
+      }
+      // real has no links left; NOFOLLOW_LINKS keeps a link swapped in since from being followed
+      channel = FileChannel.open(real, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      channel.position(offset);
+      return new RangeInputStream(Channels.newInputStream(channel), length);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw StorageException.of("opening " + describe(rel), e);
+    }
+  }
+
+  @Override
+  public PendingWrite beginWrite(String path) {
+    RelativePath rel = RelativePath.of(path);
+    Path dir = parentDirectoryForWrite(rel);
+    Path target = dir.resolve(rel.name());
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new StorageException(ErrorClass.CONFLICT, describe(rel) + " is a directory");
+    }
+    Path temp = dir.resolve(tempName(rel.name()));
+    try {
+      FileChannel channel =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      return new LocalPendingWrite(rel, temp, target, channel);
+    } catch (IOException e) {
+      throw StorageException.of("creating temporary file for " + describe(rel), e);
+    }
+  }
+
+  @Override
+  public boolean delete(String path) {
+    RelativePath rel = RelativePath.of(path);
+    Path dir = rel.parent().map(this::existingDirectory).orElse(Optional.of(root)).orElse(null);
+    if (dir == null) {
+      return false;
+    }
+    Path target = dir.resolve(rel.name());
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new StorageException(
+          ErrorClass.CONFLICT, describe(rel) + " is a directory, not deleted");
+    }
+    try {
+      // deletes a link itself, never what it points to
+      return Files.deleteIfExists(target);
+    } catch (IOException e) {
+      throw StorageException.of("deleting " + describe(rel), e);
+    }
+  }
+
+  @Override
+  public void close() {
+    // no handles are kept between calls
+  }
+
+  @Override
+  public String toString() {
+    return "LocalFileSystemEndpoint[" + uri + "]";
+  }
+
+  // --- confinement ---------------------------------------------------------------------------
+
+  /** The real path of {@code rel}, empty when nothing is there; fails when it leaves the root. */
+  private Optional<Path> realPathForRead(RelativePath rel) {
+    Path real;
+    try {
+      real = resolve(rel).toRealPath();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw StorageException.of("resolving " + describe(rel), e);
+    }
+    if (!real.startsWith(root)) {
+      throw new InvalidPathException(
+          rel.value(), "resolves outside the endpoint root " + root + " through a symbolic link");
+    }
+    return Optional.of(real);
+  }
+
+  /** The real path of the existing directory {@code rel}, empty if there is none. */
+  private Optional<Path> existingDirectory(RelativePath rel) {
+    return realPathForRead(rel).filter(Files::isDirectory);
+  }
+
+  /**
+   * Creates the parent directories of {@code rel} one by one, checking after each step that the
+   * real path stays below the root and is a directory. Returns the real parent directory.
+   */
+  private Path parentDirectoryForWrite(RelativePath rel) {
+    Path dir = root;
+    Optional<RelativePath> parent = rel.parent();
+    if (parent.isEmpty()) {
+      return dir;
+    }
+    for (String segment : parent.get().segments()) {
+      Path next = resolveSegment(dir, segment, rel);
+      try {
+        Files.createDirectory(next);
+      } catch (FileAlreadyExistsException e) {
+        // a directory, a file or a link: judged by its real path below
+      } catch (IOException e) {
+        throw StorageException.of("creating directory for " + describe(rel), e);
+      }
+      Path real;
+      try {
+        real = next.toRealPath();
+      } catch (IOException e) {
+        throw StorageException.of("resolving directory for " + describe(rel), e);
+      }
+      if (!real.startsWith(root)) {
+        throw new InvalidPathException(
+            rel.value(),
+            "directory '" + segment + "' leads outside the endpoint root " + root + " (symlink)");
+      }
+      if (!Files.isDirectory(real)) {
+        throw new StorageException(
+            ErrorClass.CONFLICT,
+            describe(rel) + ": '" + segment + "' exists and is not a directory");
+      }
+      dir = real;
+    }
+    return dir;
+  }
+
+  private Path resolve(RelativePath rel) {
+    try {
+      Path p = root.resolve(rel.value());
+      if (!p.normalize().startsWith(root)) { // defence in depth; RelativePath already refused
+        throw new InvalidPathException(rel.value(), "leaves the endpoint root");
+      }
+      return p;
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new InvalidPathException(
+          rel.value(), "cannot be represented on this filesystem (" + e.getReason() + ")");
+    }
+  }
+
+  private static Path resolveSegment(Path dir, String segment, RelativePath rel) {
+    try {
+      return dir.resolve(segment);
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new InvalidPathException(
+          rel.value(), "cannot be represented on this filesystem (" + e.getReason() + ")");
+    }
+  }
+
+  private String describe(RelativePath rel) {
+    return "'" + rel.value() + "' at " + uri;
+  }
+
+  private Optional<BasicFileAttributes> attributes(Path real, String rel) {
+    try {
+      return Optional.of(Files.readAttributes(real, BasicFileAttributes.class));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw StorageException.of("reading attributes of '" + rel + "' at " + uri, e);
+    }
+  }
+
+  private static StorageEntry entry(String path, BasicFileAttributes attrs) {
+    return new StorageEntry(path, attrs.size(), attrs.lastModifiedTime().toInstant());
+  }
+
+  static boolean isTemp(String name) {
+    return name.startsWith(TEMP_PREFIX);
+  }
+
+  /** {@code .ferry-tmp-<uuid>-<name>}, the name dropped when it would exceed 255 bytes. */
+  static String tempName(String name) {
+    String base = TEMP_PREFIX + UUID.randomUUID();
+    String full = base + "-" + name;
+    return full.getBytes(StandardCharsets.UTF_8).length <= MAX_NAME_BYTES ? full : base;
+  }
+
+  private static void closeQuietly(AutoCloseable c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // already failing
+      }
+    }
+  }
+
+  // --- pending write -------------------------------------------------------------------------
+
+  private final class LocalPendingWrite implements PendingWrite {
+    private final RelativePath path;
+    private final Path temp;
+    private final Path target;
+    private final FileChannel channel;
+    private final OutputStream output;
+    private long written;
+    private boolean outputClosed;
+    private volatile State state = State.OPEN;
+
+    private enum State {
+      OPEN,
+      COMMITTED,
+      ABORTED
+    }
+
+    LocalPendingWrite(RelativePath path, Path temp, Path target, FileChannel channel) {
+      this.path = path;
+      this.temp = temp;
+      this.target = target;
+      this.channel = channel;
+      this.output =
+          new BufferedOutputStream(new ChannelSink(), 64 * 1024) {
+            @Override
+            public synchronized void write(int b) throws IOException {
+              checkWritable();
+              super.write(b);
+            }
+
+            @Override
+            public synchronized void write(byte[] b, int off, int len) throws IOException {
+              checkWritable();
+              super.write(b, off, len);
+            }
+          };
+    }
+
+    /** Fails a write after close, commit or abort even when the buffer would absorb it. */
+    private void checkWritable() throws IOException {
+      if (outputClosed || state != State.OPEN) {
+        throw new IOException("write to " + describe(path) + " is " + stateText());
+      }
+    }
+
+    /** Writes to the channel; closing only ends the content, the channel stays for commit. */
+    private final class ChannelSink extends OutputStream {
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        checkWritable();
+        ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+        written += len;
+      }
+
+      @Override
+      public void close() {
+        outputClosed = true;
+      }
+    }
+
+    private String stateText() {
+      return outputClosed && state == State.OPEN ? "closed" : state.name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public RelativePath path() {
+      return path;
+    }
+
+    @Override
+    public OutputStream output() {
+      return output;
+    }
+
+    @Override
+    public long bytesWritten() {
+      return written;
+    }
+
+    private void finishOutput() {
+      try {
+        output.close();
+      } catch (IOException e) {
+        abort();
+        throw StorageException.of("writing " + describe(path), e);
+      }
+    }
+
+    @Override
+    public InputStream readBack() {
+      requireOpen("read back");
+      finishOutput();
+      try {
+        return Files.newInputStream(temp, LinkOption.NOFOLLOW_LINKS);
+      } catch (IOException e) {
+        throw StorageException.of("reading back " + describe(path), e);
+      }
+    }
+
+    @Override
+    public synchronized void commit() {
+      if (state == State.COMMITTED) {
+        return;
+      }
+      requireOpen("commit");
+      finishOutput();
+      try {
+        channel.force(true);
+        channel.close();
+        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (DirectoryNotEmptyException e) {
+        abort();
+        throw new StorageException(
+            ErrorClass.CONFLICT, describe(path) + " is a directory, not replaced", e);
+      } catch (IOException e) {
+        abort();
+        throw StorageException.of("publishing " + describe(path), e);
+      }
+      state = State.COMMITTED;
+      syncDirectory(target.getParent());
+    }
+
+    @Override
+    public synchronized void abort() {
+      if (state != State.OPEN) {
+        return;
+      }
+      state = State.ABORTED;
+      closeQuietly(channel);
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException e) {
+        throw StorageException.of("removing temporary file of " + describe(path), e);
+      }
+    }
+
+    @Override
+    public boolean committed() {
+      return state == State.COMMITTED;
+    }
+
+    private void requireOpen(String action) {
+      if (state != State.OPEN) {
+        throw new IllegalStateException(
+            "cannot " + action + " " + describe(path) + ": write is " + stateText());
+      }
+    }
+  }
+
+  /** Makes a rename durable; not every platform or filesystem allows opening a directory. */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // best effort
+    }
+  }
+}

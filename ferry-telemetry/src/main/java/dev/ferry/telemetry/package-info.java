@@ -1,0 +1,2 @@
+/** Ferry telemetry. */
+package dev.ferry.telemetry;
