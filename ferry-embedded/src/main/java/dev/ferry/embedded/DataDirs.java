@@ -19,9 +19,12 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** File and port chores shared by the embedded servers. Stateless; safe from any thread. */
 final class DataDirs {
+  private static final Logger log = LoggerFactory.getLogger(DataDirs.class);
   static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
 
   private DataDirs() {}
@@ -55,6 +58,27 @@ final class DataDirs {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  /**
+   * The port recorded under {@code key} if it is a valid port number and free now, else a new free
+   * port not in {@code avoid}.
+   */
+  static int recordedPortIfFree(Properties state, String key, Set<Integer> avoid, String what) {
+    String recorded = state.getProperty(key);
+    if (recorded != null) {
+      try {
+        int port = Integer.parseInt(recorded.strip());
+        if (port > 0 && port < 65536 && !avoid.contains(port) && isFree(port)) {
+          return port;
+        }
+        log.info("{} port {} recorded as {} is taken; choosing another", what, port, key);
+      } catch (NumberFormatException e) {
+        log.warn(
+            "{} port '{}' recorded as {} is not a number; choosing another", what, recorded, key);
+      }
+    }
+    return freePort(avoid);
   }
 
   /** The properties in {@code file}, or empty ones if it does not exist. */

@@ -48,11 +48,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Configuration suits one node: replication factor and min ISR 1 for the internal topics ({@code
  * __consumer_offsets}, {@code __transaction_state}, {@code __share_group_state}), one partition
- * each, {@code group.initial.rebalance.delay.ms=0}, {@code auto.create.topics.enable= false}.
- * Topics are created by callers with an {@link Admin} (or {@link #createTopics(Map)}). Default
- * retention (7 days) applies: records whose timestamps are older than that are deleted soon after
- * they are written, so stamp test records with a current time or set {@code retention.ms=-1} on the
- * topic.
+ * each, {@code group.initial.rebalance.delay.ms=0}, {@code auto.create.topics.enable=false}. Topics
+ * are created by callers with an {@link Admin} (or {@link #createTopics(Map)}). Default retention
+ * (7 days) applies: records whose timestamps are older than that are deleted soon after they are
+ * written, so stamp test records with a current time or set {@code retention.ms=-1} on the topic.
  *
  * <p>Instances are thread-safe; the caller owns the instance and must {@link #close()} it. Kafka
  * logs through SLF4J (loggers {@code kafka}, {@code org.apache.kafka}, {@code state.change.logger})
@@ -197,8 +196,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
   /**
    * Shuts the broker and controller down and waits for them (controlled shutdown: logs are flushed
-   * and closed cleanly, so the next start needs no recovery). In temporary mode, then deletes the
-   * directory. Idempotent. Failures are logged, not thrown.
+   * and closed cleanly, so the next start needs no recovery; without close, the next start recovers
+   * the logs, which takes longer). In temporary mode, then deletes the directory. Idempotent.
+   * Failures are logged, not thrown.
    */
   @Override
   public void close() {
@@ -333,8 +333,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         throw new EmbeddedServerException(
             "embedded Kafka storage in " + logDir + " has no cluster.id in " + metaProperties);
       }
-      int controllerPort = recordedPortIfFree(state, "controller.port", root, Set.of());
-      int port = recordedPortIfFree(state, "broker.port", root, Set.of(controllerPort));
+      // A taken controller port may be replaced too: with KRaft's dynamic quorum (KIP-853) the
+      // single voter, being its own leader, rewrites its endpoint in the voter set on start.
+      int controllerPort =
+          DataDirs.recordedPortIfFree(state, "controller.port", Set.of(), "Kafka in " + root);
+      int port =
+          DataDirs.recordedPortIfFree(
+              state, "broker.port", Set.of(controllerPort), "Kafka in " + root);
 
       state.setProperty("cluster.id", clusterId);
       state.setProperty("node.id", Integer.toString(NODE_ID));
@@ -358,7 +363,13 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         formatMillis = (System.nanoTime() - f0) / 1_000_000;
       }
 
-      KafkaConfig kafkaConfig = new KafkaConfig(config, false);
+      KafkaConfig kafkaConfig;
+      try {
+        kafkaConfig = new KafkaConfig(config, false);
+      } catch (RuntimeException e) {
+        throw new EmbeddedServerException(
+            "embedded Kafka in " + root + " has an invalid configuration: " + e.getMessage(), e);
+      }
       KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
       try {
         server.startup();
@@ -433,25 +444,6 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       c.put("server.max.startup.time.ms", Long.toString(startupTimeout.toMillis()));
       c.putAll(overrides);
       return c;
-    }
-
-    /**
-     * The port recorded under {@code key} if it is free now, else a new free one. For the
-     * controller port this relies on KRaft's dynamic quorum (KIP-853): the voter set written by
-     * {@code --standalone} records the old endpoint, and on start the single voter, being its own
-     * leader, rewrites its endpoint to the configured one.
-     */
-    private static int recordedPortIfFree(
-        Properties state, String key, Path root, Set<Integer> avoid) {
-      String recorded = state.getProperty(key);
-      if (recorded != null) {
-        int port = Integer.parseInt(recorded.strip());
-        if (!avoid.contains(port) && DataDirs.isFree(port)) {
-          return port;
-        }
-        log.info("Kafka {} {} recorded in {} is taken; choosing another", key, port, root);
-      }
-      return DataDirs.freePort(avoid);
     }
 
     private static void format(Path root, Path serverProperties, String clusterId) {

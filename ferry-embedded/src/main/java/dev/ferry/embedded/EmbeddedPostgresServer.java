@@ -266,7 +266,7 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
               : DataDirs.createDirectories(dataDir.toAbsolutePath());
       Path stateFile = root.resolve(STATE_FILE);
       Properties state = DataDirs.readProperties(stateFile);
-      int port = choosePort(state.getProperty("port"), root);
+      int port = DataDirs.recordedPortIfFree(state, "port", Set.of(), "PostgreSQL in " + root);
       state.setProperty("port", Integer.toString(port));
       DataDirs.writeProperties(stateFile, state, "embedded PostgreSQL state; port may change");
 
@@ -304,13 +304,13 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
           }
         }
         throw new EmbeddedServerException(
-            "embedded PostgreSQL did not start within "
-                + startupTimeout.toSeconds()
-                + "s in "
+            "embedded PostgreSQL did not start in "
                 + root
                 + " on port "
                 + port
-                + ": "
+                + " (waiting up to "
+                + startupTimeout.toSeconds()
+                + "s): "
                 + e,
             e);
       }
@@ -320,17 +320,6 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
           (System.nanoTime() - t0) / 1_000_000,
           temporary ? "temporary " + root : root);
       return new EmbeddedPostgresServer(postgres, root, temporary);
-    }
-
-    private static int choosePort(String recorded, Path root) {
-      if (recorded != null) {
-        int port = Integer.parseInt(recorded.strip());
-        if (DataDirs.isFree(port)) {
-          return port;
-        }
-        log.info("PostgreSQL port {} recorded in {} is taken; choosing another", port, root);
-      }
-      return DataDirs.freePort(Set.of());
     }
   }
 }

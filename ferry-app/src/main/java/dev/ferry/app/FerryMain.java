@@ -1,0 +1,55 @@
+package dev.ferry.app;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code ferry} command: server, demo, and (later) the CLI commands. */
+@Command(
+    name = "ferry",
+    mixinStandardHelpOptions = true,
+    versionProvider = FerryMain.Version.class,
+    description = "Move data between sites and prove that nothing was lost.",
+    subcommands = {ServerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+public final class FerryMain implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns its exit code. */
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new FerryMain());
+    cli.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          cmd.getErr().println("ferry: " + oneLine(e));
+          return 1;
+        });
+    return cli.execute(args);
+  }
+
+  static String oneLine(Throwable e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    if (root != e && root.getMessage() != null && !m.contains(root.getMessage())) {
+      m = m + ": " + root.getMessage();
+    }
+    return m.replace('\n', ' ');
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = FerryMain.class.getPackage().getImplementationVersion();
+      return new String[] {"ferry " + (v == null ? "development build" : v)};
+    }
+  }
+}

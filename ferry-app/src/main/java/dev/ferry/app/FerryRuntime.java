@@ -1,0 +1,204 @@
+package dev.ferry.app;
+
+import dev.ferry.control.ControlPlaneApplication;
+import dev.ferry.control.auth.LocalSecrets;
+import dev.ferry.embedded.EmbeddedKafkaBroker;
+import dev.ferry.embedded.EmbeddedPostgresServer;
+import dev.ferry.model.webhook.WebhookSecret;
+import dev.ferry.telemetry.TelemetryRole;
+import dev.ferry.worker.Worker;
+import dev.ferry.worker.WorkerConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * One Ferry process: the embedded PostgreSQL and Kafka when asked for, then the control plane, a
+ * worker and the telemetry role as chosen. {@link #close()} stops them in reverse: the worker
+ * first (finishing or releasing its leases), then the control plane (whose outbox relay drains
+ * last), then the broker and the database.
+ */
+public final class FerryRuntime implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FerryRuntime.class);
+
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private EmbeddedPostgresServer postgres;
+  private EmbeddedKafkaBroker kafka;
+  private ConfigurableApplicationContext control;
+  private Worker worker;
+  private TelemetryRole telemetry;
+  private String baseUrl;
+  private String adminTokenLocation;
+  private String kafkaBootstrap;
+  private volatile boolean closed;
+
+  private FerryRuntime() {}
+
+  /** Starts everything {@code options} asks for and installs a shutdown hook that closes it. */
+  public static FerryRuntime start(ServerOptions options, boolean embedded, PrintStream out) {
+    Set<Roles> roles = Roles.parse(options.roles);
+    FerryRuntime rt = new FerryRuntime();
+    Runtime.getRuntime().addShutdownHook(new Thread(rt::close, "ferry-shutdown"));
+    try {
+      rt.startAll(options, embedded, roles, out);
+    } catch (RuntimeException e) {
+      rt.close();
+      throw e;
+    }
+    return rt;
+  }
+
+  private void startAll(ServerOptions o, boolean embedded, Set<Roles> roles, PrintStream out) {
+    long t0 = System.nanoTime();
+    Map<String, Object> props = new HashMap<>();
+    props.put("ferry.data-dir", o.dataDir.toAbsolutePath().toString());
+    props.put("server.port", o.port());
+    kafkaBootstrap = System.getenv().getOrDefault("FERRY_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
+    if (embedded) {
+      out.println("Starting embedded PostgreSQL and Kafka under " + o.dataDir.toAbsolutePath() + " …");
+      postgres = EmbeddedPostgresServer.start(o.dataDir.resolve("postgres"));
+      kafka = EmbeddedKafkaBroker.start(o.dataDir.resolve("kafka"));
+      kafkaBootstrap = kafka.bootstrapServers();
+      props.put("spring.datasource.url", postgres.jdbcUrl("postgres"));
+      props.put("spring.datasource.username", postgres.username());
+      props.put("spring.datasource.password", postgres.password());
+      props.put("ferry.kafka.partitions", 3);
+    }
+    props.put("ferry.kafka.bootstrap-servers", kafkaBootstrap);
+    WebhookSecret workerSecret = null;
+    if (roles.contains(Roles.CONTROL)) {
+      control =
+          new SpringApplicationBuilder(ControlPlaneApplication.class)
+              .properties(props)
+              .registerShutdownHook(false)
+              .run();
+      int port = ((WebServerApplicationContext) control).getWebServer().getPort();
+      baseUrl = "http://127.0.0.1:" + port;
+      LocalSecrets secrets = control.getBean(LocalSecrets.class);
+      adminTokenLocation = secrets.adminTokenLocation();
+      workerSecret = secrets.workerSecrets().get(0);
+    }
+    if (roles.contains(Roles.WORKER)) {
+      String url = o.controlUrl != null ? o.controlUrl : baseUrl;
+      if (url == null) {
+        throw new IllegalArgumentException(
+            "a worker without the control role needs --control-url");
+      }
+      if (workerSecret == null) {
+        workerSecret = workerSecretFromEnvironment(o.dataDir);
+      }
+      worker =
+          new Worker(
+              WorkerConfig.builder()
+                  .controlPlaneUrl(url)
+                  .kafkaBootstrapServers(kafkaBootstrap)
+                  .site(o.site)
+                  .workerId(workerId())
+                  .webhookSecret(workerSecret)
+                  .concurrency(o.workerConcurrency)
+                  .build());
+      worker.start();
+    }
+    if (roles.contains(Roles.TELEMETRY)) {
+      telemetry = TelemetryRole.notBuilt();
+      telemetry.start();
+    }
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    out.println();
+    out.println("Ferry is running (" + String.join(",", roles.stream().map(r -> r.name().toLowerCase()).toList()) + ") — started in " + ms + " ms");
+    if (baseUrl != null) {
+      out.println("  API          " + baseUrl + "/api/v1   (OpenAPI: " + baseUrl + "/api/v1/openapi.yaml)");
+      out.println("  Health       " + baseUrl + "/actuator/health");
+      out.println("  Metrics      " + baseUrl + "/metrics");
+      out.println("  Admin token  " + adminTokenLocation);
+    }
+    out.println("  Kafka        " + kafkaBootstrap);
+    if (postgres != null) {
+      out.println("  PostgreSQL   " + postgres.jdbcUrl("postgres"));
+    }
+    out.println("Press Ctrl-C to stop.");
+  }
+
+  private static WebhookSecret workerSecretFromEnvironment(Path dataDir) {
+    String env = System.getenv("FERRY_WORKER_SECRET");
+    if (env != null && !env.isBlank()) {
+      return WebhookSecret.parse(env);
+    }
+    Path file = dataDir.resolve("worker-secret");
+    try {
+      return WebhookSecret.parse(Files.readString(file));
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "a worker needs the control plane's worker secret: set FERRY_WORKER_SECRET or provide "
+              + file);
+    }
+  }
+
+  private static String workerId() {
+    String host;
+    try {
+      host = InetAddress.getLocalHost().getHostName();
+    } catch (IOException e) {
+      host = "localhost";
+    }
+    return host + "-" + ProcessHandle.current().pid();
+  }
+
+  public String baseUrl() {
+    return baseUrl;
+  }
+
+  public ConfigurableApplicationContext control() {
+    return control;
+  }
+
+  /** Blocks until {@link #close()} has finished (for example from the shutdown hook). */
+  public void awaitShutdown() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      quietly("worker", worker);
+      quietly("telemetry", telemetry);
+      if (control != null) {
+        try {
+          control.close();
+        } catch (RuntimeException e) {
+          log.warn("stopping the control plane: {}", e.toString());
+        }
+      }
+      quietly("Kafka", kafka);
+      quietly("PostgreSQL", postgres);
+    } finally {
+      stopped.countDown();
+    }
+  }
+
+  private static void quietly(String what, AutoCloseable c) {
+    if (c == null) {
+      return;
+    }
+    try {
+      c.close();
+    } catch (Exception e) {
+      log.warn("stopping {}: {}", what, e.toString());
+    }
+  }
+}

@@ -1,2 +1,0 @@
-/** Ferry app. */
-package dev.ferry.app;

@@ -1,2 +1,0 @@
-/** Ferry telemetry. */
-package dev.ferry.telemetry;
