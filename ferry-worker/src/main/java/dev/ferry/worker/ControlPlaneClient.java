@@ -34,8 +34,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The worker's side of {@code WorkerProtocol}: JSON POSTs signed in the Standard Webhooks format.
  *
- * <p>Every HTTP attempt carries a fresh {@code webhook-id} ({@code msg_<uuid>}) and timestamp,
- * also when it retries the same logical call: the control plane rejects replayed ids. Connection
+ * <p>Every HTTP attempt carries a fresh {@code webhook-id} ({@code msg_<uuid>}) and timestamp, also
+ * when it retries the same logical call: the control plane rejects replayed ids. Connection
  * failures, timeouts, 429 and 5xx are retried up to {@code maxAttempts} times with exponential
  * backoff and full jitter; 409 becomes {@link StaleAttemptException} at once; any other status
  * fails at once with {@link ControlPlaneException}. The control plane makes claim (for the same
@@ -171,17 +171,19 @@ public final class ControlPlaneClient {
     byte[] body = json.writeValueAsBytes(request);
     URI uri = URI.create(baseUrl + path);
     String subject = what + " of task " + taskId + " attempt " + attempt;
-    Exception last = null;
+    Exception lastError = null;
+    String lastProblem = "no answer";
     int lastStatus = 0;
     for (int n = 1; n <= maxAttempts; n++) {
       if (n > 1) {
-        pause(subject, n - 1, last);
+        pause(subject, n - 1, lastError);
       }
       HttpResponse<byte[]> response;
       try {
         response = http.send(signed(uri, body), HttpResponse.BodyHandlers.ofByteArray());
       } catch (IOException e) {
-        last = e;
+        lastError = e;
+        lastProblem = e.toString();
         lastStatus = 0;
         log.debug("{}: attempt {}/{} failed: {}", subject, n, maxAttempts, e.toString());
         continue;
@@ -209,7 +211,8 @@ public final class ControlPlaneClient {
       }
       if (status == 429 || status >= 500) {
         lastStatus = status;
-        last = new ControlPlaneException(subject + ": HTTP " + status + " " + problem, status, true, null);
+        lastProblem = "HTTP " + status + " " + problem;
+        lastError = null;
         log.debug("{}: attempt {}/{} answered {}", subject, n, maxAttempts, status);
         continue;
       }
@@ -224,12 +227,10 @@ public final class ControlPlaneClient {
             + " attempts against "
             + baseUrl
             + ": "
-            + (last == null
-                ? "no answer"
-                : last instanceof ControlPlaneException ? last.getMessage() : last.toString()),
+            + lastProblem,
         lastStatus,
         true,
-        last);
+        lastError);
   }
 
   private HttpRequest signed(URI uri, byte[] body) {
@@ -247,8 +248,7 @@ public final class ControlPlaneClient {
   }
 
   private void pause(String subject, int retry, Exception cause) {
-    Duration delay =
-        backoff.delay(retry, random != null ? random : ThreadLocalRandom.current());
+    Duration delay = backoff.delay(retry, random != null ? random : ThreadLocalRandom.current());
     try {
       sleeper.sleep(delay);
     } catch (InterruptedException e) {

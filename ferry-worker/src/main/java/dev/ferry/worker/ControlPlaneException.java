@@ -1,8 +1,8 @@
 package dev.ferry.worker;
 
 /**
- * A callback the control plane did not accept, or could not be reached for after the retries:
- * the message names the call, the task, the HTTP status (0 when no answer came) and the attempts.
+ * A callback the control plane did not accept, or could not be reached for after the retries: the
+ * message names the call, the task, the HTTP status (0 when no answer came) and the attempts.
  */
 public class ControlPlaneException extends WorkerException {
   private final int status;

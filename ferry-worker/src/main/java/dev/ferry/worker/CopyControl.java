@@ -1,8 +1,8 @@
 package dev.ferry.worker;
 
 /**
- * The running task's side of a copy: where progress goes and whether to stop. Called on the
- * copying thread once per buffer; implementations must be cheap and thread-safe.
+ * The running task's side of a copy: where progress goes and whether to stop. Called on the copying
+ * thread once per buffer; implementations must be cheap and thread-safe.
  */
 public interface CopyControl {
   /** Never stops, ignores progress. */

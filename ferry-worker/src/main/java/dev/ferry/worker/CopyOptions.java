@@ -9,7 +9,8 @@ import dev.ferry.model.protocol.Lease;
  * How {@link FileCopier} treats each file of a task. Null arguments take the job defaults: {@code
  * COPY}, {@code CRC32C}, {@code IF_DIFFERENT}.
  */
-public record CopyOptions(TransferMode mode, ChecksumAlgorithm checksum, OverwritePolicy overwrite) {
+public record CopyOptions(
+    TransferMode mode, ChecksumAlgorithm checksum, OverwritePolicy overwrite) {
   public CopyOptions {
     mode = mode == null ? TransferMode.COPY : mode;
     checksum = checksum == null ? ChecksumAlgorithm.CRC32C : checksum;

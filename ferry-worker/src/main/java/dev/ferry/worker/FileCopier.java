@@ -37,8 +37,8 @@ import java.util.Optional;
  *
  * <p>Failures become {@link FileResult}s, never exceptions, except a stop: when {@link
  * CopyControl#stopRequested()} turns true (or the thread is interrupted) the copy aborts its
- * temporary object at the next buffer boundary and throws {@link CopyStoppedException}.
- * Stateless and thread-safe.
+ * temporary object at the next buffer boundary and throws {@link CopyStoppedException}. Stateless
+ * and thread-safe.
  */
 public final class FileCopier {
   /** Error class of a source that changed while it was copied. */
@@ -81,7 +81,8 @@ public final class FileCopier {
       }
       Optional<StorageEntry> dst = destination.stat(item.destination());
       if (dst.isPresent()) {
-        Optional<FileResult> skip = skip(source, destination, item, options, control, src.get(), dst.get());
+        Optional<FileResult> skip =
+            skip(source, destination, item, options, control, src.get(), dst.get());
         if (skip.isPresent()) {
           return skip.get();
         }
@@ -145,7 +146,8 @@ public final class FileCopier {
         out.close();
       } catch (IOException e) {
         stopIfRequested(control, what, e);
-        return failed(item, "io", what + ": copy failed after " + sent.bytes() + " bytes: " + e, true);
+        return failed(
+            item, "io", what + ": copy failed after " + sent.bytes() + " bytes: " + e, true);
       }
       String expected = sent.hex();
       long bytes = sent.bytes();
@@ -153,7 +155,11 @@ public final class FileCopier {
         return failed(
             item,
             SOURCE_CHANGED,
-            what + ": source changed while copied: stat said " + src.size() + " bytes, read " + bytes,
+            what
+                + ": source changed while copied: stat said "
+                + src.size()
+                + " bytes, read "
+                + bytes,
             true);
       }
       Checksums.Hasher stored = Checksums.hasher(algorithm);
@@ -192,7 +198,11 @@ public final class FileCopier {
   }
 
   private String hash(
-      StorageEndpoint endpoint, String path, ChecksumAlgorithm algorithm, CopyControl control, String what) {
+      StorageEndpoint endpoint,
+      String path,
+      ChecksumAlgorithm algorithm,
+      CopyControl control,
+      String what) {
     Checksums.Hasher hasher = Checksums.hasher(algorithm);
     byte[] buffer = new byte[bufferSize];
     try (InputStream in = endpoint.open(path)) {
@@ -221,7 +231,8 @@ public final class FileCopier {
     }
   }
 
-  private static String describe(StorageEndpoint source, StorageEndpoint destination, FileItem item) {
+  private static String describe(
+      StorageEndpoint source, StorageEndpoint destination, FileItem item) {
     return "'"
         + item.source()
         + "' at "
@@ -236,7 +247,8 @@ public final class FileCopier {
     return new FileResult(item.source(), Status.SKIPPED, 0, checksum, null);
   }
 
-  private static FileResult failed(FileItem item, String errorClass, String message, boolean retryable) {
+  private static FileResult failed(
+      FileItem item, String errorClass, String message, boolean retryable) {
     return new FileResult(
         item.source(), Status.FAILED, 0, null, new FileError(errorClass, message, retryable));
   }

@@ -3,9 +3,9 @@ package dev.ferry.worker;
 import java.util.UUID;
 
 /**
- * The control plane answered 409: the attempt is no longer current (the task was re-queued,
- * claimed by another worker, finished or cancelled) or the task is not claimable. The worker stops
- * working on that attempt and reports nothing more for it.
+ * The control plane answered 409: the attempt is no longer current (the task was re-queued, claimed
+ * by another worker, finished or cancelled) or the task is not claimable. The worker stops working
+ * on that attempt and reports nothing more for it.
  */
 public class StaleAttemptException extends ControlPlaneException {
   private final UUID taskId;

@@ -29,10 +29,10 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
 
 /**
- * One claimed attempt, run on the calling thread: copies every file of the lease, heartbeats on
- * the scheduler meanwhile, and reports. A stop (cancel, stale attempt, lease run out, shutdown)
- * ends the copy at the next buffer boundary with the temporary object aborted; a cancelled or
- * stale attempt reports nothing more, a shut-down one releases its lease.
+ * One claimed attempt, run on the calling thread: copies every file of the lease, heartbeats on the
+ * scheduler meanwhile, and reports. A stop (cancel, stale attempt, lease run out, shutdown) ends
+ * the copy at the next buffer boundary with the temporary object aborted; a cancelled or stale
+ * attempt reports nothing more, a shut-down one releases its lease.
  */
 final class TaskExecution implements CopyControl {
   private static final Logger log = LoggerFactory.getLogger(TaskExecution.class);
@@ -133,7 +133,9 @@ final class TaskExecution implements CopyControl {
       phase = Phase.REPORTING;
       heartbeats.cancel(false);
       StopReason reason = stop.get();
-      if (reason == null) {
+      int leased = lease.files() == null ? 0 : lease.files().size();
+      if (reason == null || (reason == StopReason.SHUTDOWN && results.size() == leased)) {
+        // a shutdown that arrives after the last file is done still reports the work
         outcome = complete(results, Duration.between(started, clock.instant()).toMillis());
       } else if (reason == StopReason.SHUTDOWN) {
         outcome = release();
@@ -161,7 +163,11 @@ final class TaskExecution implements CopyControl {
       } catch (StorageException e) {
         for (FileItem f : files) {
           results.add(
-              failed(f, e.errorClass().wireName(), "cannot open endpoint: " + e.getMessage(), e.retryable()));
+              failed(
+                  f,
+                  e.errorClass().wireName(),
+                  "cannot open endpoint: " + e.getMessage(),
+                  e.retryable()));
         }
         return;
       }
@@ -207,7 +213,11 @@ final class TaskExecution implements CopyControl {
           answer);
       return Outcome.COMPLETED;
     } catch (StaleAttemptException e) {
-      log.info("task {} attempt {}: results refused as stale: {}", lease.taskId(), lease.attempt(), e.getMessage());
+      log.info(
+          "task {} attempt {}: results refused as stale: {}",
+          lease.taskId(),
+          lease.attempt(),
+          e.getMessage());
       return Outcome.ABANDONED;
     } catch (ControlPlaneException e) {
       log.warn(
@@ -280,9 +290,14 @@ final class TaskExecution implements CopyControl {
     }
   }
 
-  private static FileResult failed(FileItem f, String errorClass, String message, boolean retryable) {
+  private static FileResult failed(
+      FileItem f, String errorClass, String message, boolean retryable) {
     return new FileResult(
-        f.source(), FileResult.Status.FAILED, 0, null, new FileError(errorClass, message, retryable));
+        f.source(),
+        FileResult.Status.FAILED,
+        0,
+        null,
+        new FileError(errorClass, message, retryable));
   }
 
   private static void closeQuietly(StorageEndpoint endpoint) {

@@ -17,8 +17,8 @@ import java.util.UUID;
  *     callback paths of {@code WorkerProtocol} are appended to it
  * @param kafkaBootstrapServers {@code host:port[,host:port…]}
  * @param site the site this worker executes tasks for, matched against a task's <em>destination
- *     site</em> (the copy runs where the data lands, so the atomic publish is local); null for every
- *     site, as in the embedded single-JVM mode
+ *     site</em> (the copy runs where the data lands, so the atomic publish is local); null for
+ *     every site, as in the embedded single-JVM mode
  * @param workerId this worker's identity in claims and leases; unique per process
  * @param webhookSecret the secret that signs callbacks
  * @param concurrency tasks executed in parallel, 1 to 1024

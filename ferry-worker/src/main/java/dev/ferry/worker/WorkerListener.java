@@ -7,9 +7,9 @@ import dev.ferry.model.protocol.TaskDispatched;
 import java.util.List;
 
 /**
- * Hooks for metrics and tests. Every method has a no-op default. Methods are called on the
- * worker's task, heartbeat and consumer threads, possibly concurrently: they must be thread-safe
- * and quick, and must not do I/O. An exception thrown by a listener is logged and ignored.
+ * Hooks for metrics and tests. Every method has a no-op default. Methods are called on the worker's
+ * task, heartbeat and consumer threads, possibly concurrently: they must be thread-safe and quick,
+ * and must not do I/O. An exception thrown by a listener is logged and ignored.
  */
 public interface WorkerListener {
   /** A listener that does nothing. */
@@ -22,8 +22,8 @@ public interface WorkerListener {
     /** The control plane asked to stop (job cancelled); nothing was reported. */
     CANCELLED,
     /**
-     * The attempt stopped being current (409 on heartbeat or complete) or its lease ran out
-     * without a successful heartbeat; nothing more was reported.
+     * The attempt stopped being current (409 on heartbeat or complete) or its lease ran out without
+     * a successful heartbeat; nothing more was reported.
      */
     ABANDONED,
     /** The worker shut down mid-attempt and gave the lease back. */
@@ -67,8 +67,8 @@ public interface WorkerListener {
   /**
    * The attempt is over for this worker.
    *
-   * @param results per-file results as far as they were computed (all of them for {@code
-   *     COMPLETED} and {@code UNREPORTED})
+   * @param results per-file results as far as they were computed (all of them for {@code COMPLETED}
+   *     and {@code UNREPORTED})
    */
   default void taskFinished(Lease lease, Outcome outcome, List<FileResult> results) {}
 }

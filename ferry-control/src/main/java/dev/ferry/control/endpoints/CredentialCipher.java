@@ -8,6 +8,7 @@ import java.security.SecureRandom;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -21,6 +22,7 @@ public class CredentialCipher {
   private final SecretKeySpec key;
   private final SecureRandom random = new SecureRandom();
 
+  @Autowired
   public CredentialCipher(LocalSecrets secrets) {
     this(secrets.masterKeyForCipher());
   }
