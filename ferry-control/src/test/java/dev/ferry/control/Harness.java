@@ -140,6 +140,8 @@ public final class Harness {
     public final Path root;
     public final Path source;
     public final Path destination;
+    public final String sourceSite;
+    public final String destSite;
 
     Tenant(String name) throws IOException {
       Response r = call("POST", "/api/v1/tenants", adminToken, Map.of("name", name));
@@ -149,20 +151,25 @@ public final class Harness {
       root = Files.createTempDirectory(dataDir, name);
       source = Files.createDirectories(root.resolve("src"));
       destination = Files.createDirectories(root.resolve("dst"));
-      created(call("POST", "/api/v1/sites", admin, Map.of("name", "SITE_A")));
-      created(call("POST", "/api/v1/sites", admin, Map.of("name", "SITE_B")));
+      // Site names are unique per test tenant, so a test's worker (filtering by site) only
+      // executes that test's tasks.
+      String suffix = name.substring(name.lastIndexOf('-') + 1).toUpperCase();
+      sourceSite = "SRC_" + suffix;
+      destSite = "DST_" + suffix;
+      created(call("POST", "/api/v1/sites", admin, Map.of("name", sourceSite)));
+      created(call("POST", "/api/v1/sites", admin, Map.of("name", destSite)));
       created(
           call(
               "POST",
               "/api/v1/endpoints",
               admin,
-              Map.of("name", "src", "site", "SITE_A", "uri", source.toUri().toString())));
+              Map.of("name", "src", "site", sourceSite, "uri", source.toUri().toString())));
       created(
           call(
               "POST",
               "/api/v1/endpoints",
               admin,
-              Map.of("name", "dst", "site", "SITE_B", "uri", destination.toUri().toString())));
+              Map.of("name", "dst", "site", destSite, "uri", destination.toUri().toString())));
     }
 
     public String token(String role) {
@@ -176,6 +183,46 @@ public final class Harness {
       return Map.of(
           "source", Map.of("endpoint", "src", "path", from),
           "destination", Map.of("endpoint", "dst", "path", to));
+    }
+
+    /** Writes {@code count} files of varied sizes below {@code source/dir}. */
+    public void files(String dir, int count, int maxBytes) throws IOException {
+      java.util.Random random = new java.util.Random(count);
+      for (int i = 0; i < count; i++) {
+        Path f = source.resolve(dir).resolve("d" + (i % 7)).resolve("f-" + i + ".bin");
+        Files.createDirectories(f.getParent());
+        byte[] data = new byte[random.nextInt(maxBytes + 1)];
+        random.nextBytes(data);
+        Files.write(f, data);
+      }
+    }
+
+    /** Submits a copy job and returns its id. */
+    public UUID submit(String from, String to) {
+      Response r = call("POST", "/api/v1/jobs", admin, copyJob(from, to));
+      created(r);
+      return UUID.fromString(r.text("id"));
+    }
+
+    /** A worker that executes this tenant's tasks, with the harness clock and secret. */
+    public dev.ferry.worker.Worker worker(String id) {
+      dev.ferry.worker.Worker w =
+          new dev.ferry.worker.Worker(
+              dev.ferry.worker.WorkerConfig.builder()
+                  .controlPlaneUrl(baseUrl)
+                  .kafkaBootstrapServers(SharedKafka.bootstrapServers())
+                  .site(destSite)
+                  .workerId(id)
+                  .webhookSecret(workerSecret)
+                  .heartbeatInterval(Duration.ofMillis(500))
+                  .clock(clock)
+                  .build());
+      w.start();
+      return w;
+    }
+
+    public String state(UUID jobId) {
+      return job(jobId).get("state").asString();
     }
 
     public JsonNode job(UUID jobId) {

@@ -68,8 +68,9 @@ public class JobLifecycle {
     int n =
         db.sql(
                 "UPDATE jobs SET state = ?, version = version + 1, updated_at = ?,"
-                    + " started_at = CASE WHEN ? THEN coalesce(started_at, ?) ELSE started_at END,"
-                    + " finished_at = CASE WHEN ? THEN ? ELSE NULL END"
+                    + " started_at = CASE WHEN ? THEN coalesce(started_at, ?::timestamptz)"
+                    + " ELSE started_at END,"
+                    + " finished_at = CASE WHEN ? THEN ?::timestamptz ELSE NULL END"
                     + " WHERE id = ? AND state = ?")
             .params(
                 next.name(),

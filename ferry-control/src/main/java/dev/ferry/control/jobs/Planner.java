@@ -23,6 +23,8 @@ import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.WakeupException;
@@ -48,6 +50,8 @@ public class Planner implements SmartLifecycle {
   public static final String CONSUMER = "planner";
   private static final Logger log = LoggerFactory.getLogger(Planner.class);
   private static final int LIST_PAGE = 1000;
+  private static final int MAX_FAILURES = 5;
+  private int failures;
 
   private final KafkaSupport kafka;
   private final JdbcClient db;
@@ -117,9 +121,10 @@ public class Planner implements SmartLifecycle {
     try (KafkaProducer<String, String> deadLetters = kafka.producer("ferry-planner-dlq")) {
       while (running) {
         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofSeconds(1))) {
-          handle(r, deadLetters);
+          if (!handleWithRetry(r, deadLetters)) {
+            break; // rewound to r; poll again after a pause
+          }
         }
-        consumer.commitSync();
       }
     } catch (WakeupException e) {
       // stopping
@@ -128,6 +133,42 @@ public class Planner implements SmartLifecycle {
     } finally {
       consumer.close(Duration.ofSeconds(5));
       running = false;
+    }
+  }
+
+  /**
+   * Handles one record and commits past it. On failure the consumer is rewound to the record and
+   * the caller polls again after a pause; a record that fails {@value #MAX_FAILURES} times is
+   * dead-lettered with the reason, so one bad event cannot stop planning for good.
+   *
+   * @return false when the record must be retried
+   */
+  private boolean handleWithRetry(
+      ConsumerRecord<String, String> r, KafkaProducer<String, String> deadLetters) {
+    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+    try {
+      handle(r, deadLetters);
+      failures = 0;
+    } catch (RuntimeException e) {
+      if (++failures < MAX_FAILURES) {
+        log.warn("planning {} failed (try {} of {}); retrying: {}", r.key(), failures, MAX_FAILURES, e.toString());
+        consumer.seek(tp, r.offset());
+        pause();
+        return false;
+      }
+      log.error("planning {} failed {} times; dead-lettered", r.key(), failures, e);
+      deadLetter(deadLetters, r, "planning failed: " + e);
+      failures = 0;
+    }
+    consumer.commitSync(Map.of(tp, new OffsetAndMetadata(r.offset() + 1)));
+    return true;
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -349,11 +349,11 @@ public class TaskService {
     db.sql(
             "UPDATE tasks SET state = ?, attempt = attempt + ?, results = ?::jsonb,"
                 + " first_error = coalesce(first_error, ?::jsonb),"
-                + " last_error = coalesce(?::jsonb, last_error), not_before = ?,"
+                + " last_error = coalesce(?::jsonb, last_error), not_before = ?::timestamptz,"
                 + " worker_id = CASE WHEN ? THEN NULL ELSE worker_id END,"
                 + " lease_expires_at = NULL, files_done = files_done + ?,"
                 + " bytes_done = ?, version = version + 1, updated_at = ?,"
-                + " finished_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?")
+                + " finished_at = CASE WHEN ? THEN ?::timestamptz ELSE NULL END WHERE id = ?")
         .params(
             next.name(),
             next == TaskState.PENDING ? 1 : 0,
@@ -497,7 +497,7 @@ public class TaskService {
             "UPDATE tasks SET state = ?, attempt = attempt + ?, not_before = ?, worker_id = NULL,"
                 + " lease_expires_at = NULL, first_error = coalesce(first_error, ?::jsonb),"
                 + " last_error = ?::jsonb, version = version + 1, updated_at = ?,"
-                + " finished_at = ? WHERE id = ?")
+                + " finished_at = ?::timestamptz WHERE id = ?")
         .params(
             next.name(),
             exhausted ? 0 : 1,

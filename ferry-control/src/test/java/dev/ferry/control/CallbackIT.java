@@ -1,0 +1,142 @@
+package dev.ferry.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.ferry.model.protocol.ClaimRequest;
+import dev.ferry.model.protocol.CompleteRequest;
+import dev.ferry.model.protocol.FileResult;
+import dev.ferry.model.protocol.HeartbeatRequest;
+import dev.ferry.model.protocol.WorkerProtocol;
+import dev.ferry.model.webhook.WebhookSecret;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+class CallbackIT {
+  private final Harness h = Harness.get();
+  private final Callbacks callbacks = new Callbacks(h);
+
+  private double rejected(String reason) {
+    return h.bean(MeterRegistry.class).counter("ferry.callbacks.rejected", "reason", reason).count();
+  }
+
+  /** A job of three small files planned into one dispatched task; no worker runs for it. */
+  private UUID dispatchedTask(Harness.Tenant t) throws Exception {
+    t.files("in", 3, 100);
+    UUID job = t.submit("in", "out");
+    Harness.await("job planned", Duration.ofSeconds(30), () -> t.state(job).equals("RUNNING"));
+    return h.db()
+        .sql("SELECT id FROM tasks WHERE job_id = ?")
+        .param(job)
+        .query(UUID.class)
+        .single();
+  }
+
+  @Test
+  void shouldRejectBadSignatureExpiredTimestampReplayedIdAndStaleAttemptAndCountThem()
+      throws Exception {
+    Harness.Tenant t = h.tenant("cb");
+    UUID task = dispatchedTask(t);
+    String claim = WorkerProtocol.claimPath(task);
+    ClaimRequest body = new ClaimRequest("w1", 1);
+
+    double bad = rejected("bad_signature");
+    WebhookSecret stranger = WebhookSecret.generate(new SecureRandom());
+    Harness.Response forged =
+        callbacks.post(claim, body, stranger, "msg_" + UUID.randomUUID(), h.clock.instant());
+    assertThat(forged.status()).isEqualTo(401);
+    assertThat(forged.text("type")).endsWith("/callback-bad-signature");
+    assertThat(rejected("bad_signature")).isEqualTo(bad + 1);
+
+    double expired = rejected("expired_timestamp");
+    Harness.Response old =
+        callbacks.post(
+            claim,
+            body,
+            h.workerSecret,
+            "msg_" + UUID.randomUUID(),
+            h.clock.instant().minus(Duration.ofMinutes(6)));
+    assertThat(old.status()).isEqualTo(401);
+    assertThat(rejected("expired_timestamp")).isEqualTo(expired + 1);
+
+    double stale = rejected("stale_attempt");
+    Harness.Response wrongAttempt = callbacks.post(claim, new ClaimRequest("w1", 2));
+    assertThat(wrongAttempt.status()).isEqualTo(409);
+    assertThat(wrongAttempt.text("type")).isEqualTo(WorkerProtocol.STALE_ATTEMPT);
+    assertThat(rejected("stale_attempt")).isEqualTo(stale + 1);
+    assertThat(taskState(task)).isEqualTo("DISPATCHED");
+
+    String id = "msg_" + UUID.randomUUID();
+    Harness.Response ok = callbacks.post(claim, body, h.workerSecret, id, h.clock.instant());
+    assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+    assertThat(ok.json().get("files")).hasSize(3);
+    assertThat(taskState(task)).isEqualTo("RUNNING");
+
+    double replayed = rejected("replayed_id");
+    Harness.Response replay = callbacks.post(claim, body, h.workerSecret, id, h.clock.instant());
+    assertThat(replay.status()).isEqualTo(401);
+    assertThat(replay.text("type")).endsWith("/callback-replayed-id");
+    assertThat(rejected("replayed_id")).isEqualTo(replayed + 1);
+
+    Harness.Response otherWorker =
+        callbacks.post(WorkerProtocol.heartbeatPath(task), new HeartbeatRequest("w2", 1, 0, 0));
+    assertThat(otherWorker.status()).isEqualTo(409);
+    Harness.Response staleBeat =
+        callbacks.post(WorkerProtocol.heartbeatPath(task), new HeartbeatRequest("w1", 0, 0, 0));
+    assertThat(staleBeat.status()).isEqualTo(409);
+    assertThat(rejected("stale_attempt")).isEqualTo(stale + 3);
+  }
+
+  @Test
+  void shouldApplyAValidCompletionOnceEvenWhenRepeated() throws Exception {
+    Harness.Tenant t = h.tenant("once");
+    UUID task = dispatchedTask(t);
+    JsonNode lease =
+        callbacks.post(WorkerProtocol.claimPath(task), new ClaimRequest("w1", 1)).json();
+    List<FileResult> results = new ArrayList<>();
+    for (JsonNode f : lease.get("files")) {
+      results.add(
+          new FileResult(
+              f.get("source").asString(),
+              FileResult.Status.SUCCEEDED,
+              f.get("size").asLong(),
+              "00000000",
+              null));
+    }
+    CompleteRequest done = new CompleteRequest("w1", 1, 10, results);
+    long facts = transferFacts();
+    for (int i = 0; i < 3; i++) {
+      Harness.Response r = callbacks.post(WorkerProtocol.completePath(task), done);
+      assertThat(r.status()).as(r.body()).isEqualTo(200);
+      assertThat(r.text("state")).isEqualTo("SUCCEEDED");
+    }
+    UUID job = UUID.fromString(lease.get("jobId").asString());
+    JsonNode view = t.job(job);
+    assertThat(view.get("state").asString()).isEqualTo("SUCCEEDED");
+    assertThat(view.get("progress").get("files").get("done").asLong()).isEqualTo(3);
+    assertThat(transferFacts()).isEqualTo(facts + 3);
+    Harness.Response late =
+        callbacks.post(WorkerProtocol.completePath(task), new CompleteRequest("w1", 2, 1, results));
+    assertThat(late.status()).isEqualTo(409);
+  }
+
+  private String taskState(UUID task) {
+    return h.db()
+        .sql("SELECT state FROM tasks WHERE id = ?")
+        .param(task)
+        .query(String.class)
+        .single();
+  }
+
+  private long transferFacts() {
+    return h.db()
+        .sql("SELECT count(*) FROM outbox WHERE topic = 'ferry.transfers'")
+        .query(Long.class)
+        .single();
+  }
+}
