@@ -1,6 +1,9 @@
 package dev.ferry.control;
 
+import java.time.Clock;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 
 /**
@@ -9,4 +12,12 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
  */
 @SpringBootApplication
 @EnableConfigurationProperties(FerryProperties.class)
-public class ControlPlaneApplication {}
+public class ControlPlaneApplication {
+
+  /** The clock every component reads; tests register a settable one before this is consulted. */
+  @Bean
+  @ConditionalOnMissingBean
+  static Clock clock() {
+    return Clock.systemUTC();
+  }
+}

@@ -1,16 +1,13 @@
 package dev.ferry.control.api;
 
 import dev.ferry.control.auth.AuthInterceptor;
-import java.time.Clock;
 import java.util.List;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.method.support.HandlerMethodArgumentResolver;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
-/** Bearer authentication on {@code /api/**}; the injected clock. */
+/** Bearer authentication on {@code /api/**}. */
 @Configuration
 public class WebConfig implements WebMvcConfigurer {
   private final AuthInterceptor auth;
@@ -30,11 +27,5 @@ public class WebConfig implements WebMvcConfigurer {
   @Override
   public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
     resolvers.add(auth);
-  }
-
-  @Bean
-  @ConditionalOnMissingBean
-  Clock clock() {
-    return Clock.systemUTC();
   }
 }
