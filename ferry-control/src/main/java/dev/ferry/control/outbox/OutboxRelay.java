@@ -98,6 +98,7 @@ public class OutboxRelay implements SmartLifecycle {
     synchronized (this) {
       if (producer != null) {
         producer.close(Duration.ofSeconds(5));
+        producer = null;
       }
       releaseLock();
     }

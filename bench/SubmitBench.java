@@ -1,0 +1,826 @@
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.ToDoubleFunction;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Control-plane load generator for Ferry: job submissions through the REST API against a running
+ * {@code ferry server --embedded}. Run with the JDK's single-file source launcher; it needs only the
+ * JDK and the {@code psql} client (for the server-side timestamps of the dispatch measurement).
+ * {@code bench/run-control-plane.sh} starts the server and calls it; see that script and
+ * {@code docs/benchmarks.md}.
+ *
+ * <p>Three measurements, each repeated {@code --repeats} times, medians reported:
+ *
+ * <ol>
+ *   <li><b>throughput</b>: closed loop, C clients each submitting back to back until N submissions
+ *       are done; submissions/s = N / wall time, latency per request.
+ *   <li><b>fixed rate</b>: open loop at R requests/s for S seconds; every request has an intended
+ *       start time (start + i/R) and its latency is measured from that time, so a stalled server
+ *       cannot hide its stall by slowing the generator down (no coordinated omission).
+ *   <li><b>dispatch</b>: J jobs of one small file, one after another (the next is submitted when the
+ *       previous has settled); for each, submit → first task RUNNING, taken from a trigger the
+ *       benchmark installs on the throwaway database (see {@link #installClaimTrigger}), and broken
+ *       down into stages from the server's own timestamps.
+ * </ol>
+ *
+ * <p>Jobs of the throughput and rate runs list an empty directory: they go SUBMITTED → PLANNING →
+ * SUCCEEDED without tasks, so a run measures the control plane and not file copying. Every job of
+ * a run carries the run's label in its destination path, which is how the database queries find
+ * them.
+ *
+ * <p>Markdown goes to stdout, progress to stderr.
+ */
+public final class SubmitBench {
+  // --- options ---------------------------------------------------------------------------------
+  private String url;
+  private String rootToken;
+  private Path fsDir;
+  private int pgPort;
+  private long serverPid = -1;
+  private List<Integer> clients = List.of(16, 32);
+  private int requests = 2000;
+  private int warmup = 2000;
+  private int rate = 200;
+  private int rateSeconds = 20;
+  private int dispatchJobs = 200;
+  private int repeats = 3;
+  private boolean idempotencyKeys = true;
+  private int drainTimeoutSeconds = 180;
+
+  private HttpClient http;
+  private String token; // tenant admin token
+  private final String runId = Long.toString(System.currentTimeMillis() % 1_000_000_000L, 36);
+
+  public static void main(String[] args) throws Exception {
+    SubmitBench b = new SubmitBench();
+    b.parse(args);
+    b.run();
+  }
+
+  private void parse(String[] args) {
+    Map<String, String> o = new HashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--") || i + 1 >= args.length) {
+        throw new IllegalArgumentException("expected --name value pairs, got " + args[i]);
+      }
+      o.put(args[i].substring(2), args[++i]);
+    }
+    url = required(o, "url").replaceAll("/+$", "");
+    rootToken = required(o, "root-token");
+    fsDir = Path.of(required(o, "fs")).toAbsolutePath();
+    pgPort = Integer.parseInt(required(o, "pg-port"));
+    serverPid = Long.parseLong(o.getOrDefault("server-pid", "-1"));
+    if (o.containsKey("clients")) {
+      clients =
+          Arrays.stream(o.get("clients").trim().split("[ ,]+")).map(Integer::parseInt).toList();
+    }
+    requests = Integer.parseInt(o.getOrDefault("requests", "" + requests));
+    warmup = Integer.parseInt(o.getOrDefault("warmup", "" + warmup));
+    rate = Integer.parseInt(o.getOrDefault("rate", "" + rate));
+    rateSeconds = Integer.parseInt(o.getOrDefault("rate-seconds", "" + rateSeconds));
+    dispatchJobs = Integer.parseInt(o.getOrDefault("dispatch-jobs", "" + dispatchJobs));
+    repeats = Integer.parseInt(o.getOrDefault("repeats", "" + repeats));
+    idempotencyKeys = Boolean.parseBoolean(o.getOrDefault("idempotency-keys", "true"));
+    drainTimeoutSeconds = Integer.parseInt(o.getOrDefault("drain-timeout", "" + drainTimeoutSeconds));
+  }
+
+  private static String required(Map<String, String> o, String name) {
+    String v = o.get(name);
+    if (v == null || v.isBlank()) {
+      throw new IllegalArgumentException("--" + name + " is required");
+    }
+    return v;
+  }
+
+  // --- the run ---------------------------------------------------------------------------------
+
+  private void run() throws Exception {
+    http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
+    setUp();
+    installClaimTrigger();
+
+    log("warm-up: %d submissions with 16 clients, then 20 dispatch jobs", warmup);
+    closedLoop("warmup", 16, warmup);
+    drain("warmup");
+    dispatchRun("warmup-d", 20);
+
+    List<Map<String, Double>> rows = new ArrayList<>();
+    Map<String, List<Map<String, Double>>> byKind = new LinkedHashMap<>();
+    for (int r = 1; r <= repeats; r++) {
+      for (int c : clients) {
+        String kind = "throughput, " + c + " clients";
+        log("[%d/%d] %s: %d submissions", r, repeats, kind, requests);
+        Map<String, Double> m = closedLoop("t" + c + "-" + r, c, requests);
+        m.putAll(drain("t" + c + "-" + r));
+        byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(m);
+        log("    %s", brief(m));
+      }
+      String kind = "fixed rate " + rate + "/s";
+      log("[%d/%d] %s for %d s", r, repeats, kind, rateSeconds);
+      Map<String, Double> m = openLoop("r-" + r, rate, rateSeconds);
+      m.putAll(drain("r-" + r));
+      byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(m);
+      log("    %s", brief(m));
+
+      kind = "dispatch";
+      log("[%d/%d] dispatch: %d sequential one-file jobs", r, repeats, dispatchJobs);
+      m = dispatchRun("d-" + r, dispatchJobs);
+      byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(m);
+      log("    %s", brief(m));
+    }
+    report(byKind);
+  }
+
+  private static String brief(Map<String, Double> m) {
+    StringBuilder s = new StringBuilder();
+    for (String k :
+        List.of(
+            "rps", "p50", "p99", "max", "errors", "pipelineRate", "dispatchP50", "dispatchP99",
+            "serverCpuMs", "pgCpuMs", "clientCpuMs")) {
+      if (m.containsKey(k)) {
+        s.append(k).append('=').append(fmt(m.get(k))).append(' ');
+      }
+    }
+    return s.toString();
+  }
+
+  // --- setup -----------------------------------------------------------------------------------
+
+  private void setUp() throws Exception {
+    Files.createDirectories(fsDir.resolve("a/empty"));
+    Files.createDirectories(fsDir.resolve("a/one"));
+    Files.createDirectories(fsDir.resolve("b"));
+    byte[] kib = new byte[1024];
+    new java.util.Random(42).nextBytes(kib);
+    Files.write(fsDir.resolve("a/one/file.bin"), kib);
+
+    Resp t = post("/api/v1/tenants", rootToken, "{\"name\":\"bench-" + runId + "\"}", null);
+    expect(t, 201, "create tenant");
+    token = group(t.body, "\"token\"\\s*:\\s*\"(ferry_[A-Za-z0-9]+)\"");
+    for (String site : List.of("SITE_A", "SITE_B")) {
+      expect(post("/api/v1/sites", token, "{\"name\":\"" + site + "\"}", null), 201, "create site");
+    }
+    expect(
+        post(
+            "/api/v1/endpoints",
+            token,
+            "{\"name\":\"a\",\"site\":\"SITE_A\",\"uri\":\"" + fsDir.resolve("a").toUri() + "\"}",
+            null),
+        201,
+        "create endpoint a");
+    expect(
+        post(
+            "/api/v1/endpoints",
+            token,
+            "{\"name\":\"b\",\"site\":\"SITE_B\",\"uri\":\"" + fsDir.resolve("b").toUri() + "\"}",
+            null),
+        201,
+        "create endpoint b");
+    log("tenant bench-%s with sites SITE_A, SITE_B and endpoints a, b under %s", runId, fsDir);
+  }
+
+  private static String jobBody(String sourcePath, String destPath) {
+    return "{\"source\":{\"endpoint\":\"a\",\"path\":\""
+        + sourcePath
+        + "\"},\"destination\":{\"endpoint\":\"b\",\"path\":\""
+        + destPath
+        + "\"}}";
+  }
+
+  // --- 1. closed loop --------------------------------------------------------------------------
+
+  private Map<String, Double> closedLoop(String label, int concurrency, int n) throws Exception {
+    long[] latency = new long[n];
+    AtomicInteger next = new AtomicInteger();
+    AtomicInteger errors = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(concurrency);
+    CpuMeter cpu = new CpuMeter();
+    long t0 = System.nanoTime();
+    for (int c = 0; c < concurrency; c++) {
+      Thread th =
+          new Thread(
+              () -> {
+                try {
+                  int i;
+                  while ((i = next.getAndIncrement()) < n) {
+                    long s = System.nanoTime();
+                    Resp r = submit(label, i, "empty");
+                    latency[i] = System.nanoTime() - s;
+                    if (r.status != 201) {
+                      error(errors, r);
+                    }
+                  }
+                } finally {
+                  done.countDown();
+                }
+              },
+              "client-" + c);
+      th.setDaemon(true);
+      th.start();
+    }
+    done.await();
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    Map<String, Double> m = latencies(latency);
+    m.put("rps", n / seconds);
+    m.put("seconds", seconds);
+    m.put("errors", (double) errors.get());
+    m.putAll(cpu.perRequest(n));
+    return m;
+  }
+
+  // --- 2. open loop ----------------------------------------------------------------------------
+
+  private Map<String, Double> openLoop(String label, int perSecond, int seconds) throws Exception {
+    int n = perSecond * seconds;
+    long period = 1_000_000_000L / perSecond;
+    long[] latency = new long[n];
+    AtomicInteger errors = new AtomicInteger();
+    AtomicLong lastEnd = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(128, daemon("rate"));
+    CountDownLatch done = new CountDownLatch(n);
+    CpuMeter cpu = new CpuMeter();
+    long start = System.nanoTime() + 20_000_000L;
+    long maxLag = 0;
+    for (int i = 0; i < n; i++) {
+      long intended = start + i * period;
+      long wait;
+      while ((wait = intended - System.nanoTime()) > 0) {
+        LockSupport.parkNanos(wait);
+      }
+      maxLag = Math.max(maxLag, System.nanoTime() - intended);
+      int k = i;
+      pool.execute(
+          () -> {
+            try {
+              Resp r = submit(label, k, "empty");
+              long end = System.nanoTime();
+              latency[k] = end - intended; // from the intended start: queueing counts
+              lastEnd.accumulateAndGet(end, Math::max);
+              if (r.status != 201) {
+                error(errors, r);
+              }
+            } finally {
+              done.countDown();
+            }
+          });
+    }
+    done.await();
+    pool.shutdown();
+    Map<String, Double> m = latencies(latency);
+    m.put("rps", n / ((lastEnd.get() - start) / 1e9));
+    m.put("errors", (double) errors.get());
+    m.put("generatorLagMs", maxLag / 1e6);
+    m.putAll(cpu.perRequest(n));
+    return m;
+  }
+
+  private Resp submit(String label, int i, String sourcePath) {
+    return post(
+        "/api/v1/jobs",
+        token,
+        jobBody(sourcePath, label + "/" + i),
+        idempotencyKeys ? runId + "-" + label + "-" + i : null);
+  }
+
+  private static void error(AtomicInteger errors, Resp r) {
+    if (errors.incrementAndGet() <= 3) {
+      log("    unexpected answer %d: %s", r.status, r.body.length() > 300 ? r.body.substring(0, 300) : r.body);
+    }
+  }
+
+  /**
+   * Waits until every job is settled (the planner has caught up with the submissions) and
+   * returns, for the run's jobs, the rate at which the whole pipeline settled them: jobs /
+   * (last finished − first created).
+   */
+  private Map<String, Double> drain(String label) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainTimeoutSeconds);
+    long open;
+    while ((open =
+            Long.parseLong(
+                psql("SELECT count(*) FROM jobs WHERE state IN ('SUBMITTED','PLANNING','RUNNING')")
+                    .get(0)))
+        > 0) {
+      if (System.nanoTime() > deadline) {
+        log("    %d jobs still open after %d s; going on", open, drainTimeoutSeconds);
+        break;
+      }
+      Thread.sleep(250);
+    }
+    List<String> row =
+        psql(
+            "SELECT count(*), count(*) FILTER (WHERE state <> 'SUCCEEDED'),"
+                + " extract(epoch FROM max(finished_at) - min(created_at))"
+                + " FROM jobs WHERE dest_path LIKE '"
+                + label
+                + "/%'");
+    String[] f = row.get(0).split("\t");
+    Map<String, Double> m = new HashMap<>();
+    m.put("jobs", Double.parseDouble(f[0]));
+    m.put("notSucceeded", Double.parseDouble(f[1]));
+    if (!f[2].isEmpty()) {
+      m.put("pipelineRate", Double.parseDouble(f[0]) / Double.parseDouble(f[2]));
+    }
+    return m;
+  }
+
+  // --- 3. dispatch -----------------------------------------------------------------------------
+
+  /**
+   * Records the moment each task goes DISPATCHED → RUNNING (the worker's claim), with the database
+   * clock, in a table of its own. Installed by the benchmark into its throwaway database only; the
+   * trigger fires once per claim and costs one small insert.
+   */
+  private void installClaimTrigger() throws Exception {
+    psql(
+        "CREATE TABLE IF NOT EXISTS bench_claims (task_id uuid NOT NULL, job_id uuid NOT NULL,"
+            + " attempt int NOT NULL, at timestamptz NOT NULL);"
+            + " CREATE INDEX IF NOT EXISTS bench_claims_job ON bench_claims (job_id);"
+            + " CREATE OR REPLACE FUNCTION bench_record_claim() RETURNS trigger LANGUAGE plpgsql AS"
+            + " $$ BEGIN INSERT INTO bench_claims VALUES (NEW.id, NEW.job_id, NEW.attempt,"
+            + " clock_timestamp()); RETURN NULL; END $$;"
+            + " CREATE OR REPLACE TRIGGER bench_record_claim AFTER UPDATE OF state ON tasks"
+            + " FOR EACH ROW WHEN (OLD.state = 'DISPATCHED' AND NEW.state = 'RUNNING')"
+            + " EXECUTE FUNCTION bench_record_claim();");
+  }
+
+  private static final List<String> SETTLED =
+      List.of("SUCCEEDED", "FAILED", "PARTIALLY_SUCCEEDED", "CANCELLED");
+  private static final Pattern STATE = Pattern.compile("\"state\"\\s*:\\s*\"([A-Z_]+)\"");
+
+  private Map<String, Double> dispatchRun(String label, int n) throws Exception {
+    Map<String, Long> sentMicros = new HashMap<>();
+    int errors = 0;
+    CpuMeter cpu = new CpuMeter();
+    for (int i = 0; i < n; i++) {
+      long sent = micros(Instant.now());
+      Resp r = submit(label, i, "one");
+      if (r.status != 201) {
+        errors++;
+        log("    unexpected answer %d: %s", r.status, r.body);
+        continue;
+      }
+      String id = group(r.body, "\"id\"\\s*:\\s*\"([0-9a-f-]{36})\"");
+      sentMicros.put(id, sent);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (true) {
+        Thread.sleep(5);
+        Resp g = get("/api/v1/jobs/" + id, token);
+        Matcher s = STATE.matcher(g.body);
+        if (s.find() && SETTLED.contains(s.group(1))) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          log("    job %s not settled after 30 s (%s); going on", id, g.body);
+          errors++;
+          break;
+        }
+      }
+    }
+    Map<String, Double> cpuPerJob = cpu.perRequest(n);
+    // One row per job, times in epoch microseconds: created, job.submitted published, PLANNING,
+    // tasks dispatched, task.dispatched published, first claim, finished.
+    List<String> rows =
+        psql(
+            "WITH j AS (SELECT id, created_at, finished_at FROM jobs WHERE dest_path LIKE '"
+                + label
+                + "/%'),"
+                + " o AS (SELECT payload::jsonb->>'subject' AS subject,"
+                + "   payload::jsonb->>'type' AS type, published_at FROM outbox"
+                + "   WHERE created_at >= (SELECT min(created_at) FROM j)"
+                + "   AND topic IN ('ferry.jobs', 'ferry.tasks'))"
+                + " SELECT j.id,"
+                + " (extract(epoch FROM j.created_at) * 1e6)::bigint,"
+                + " (SELECT (extract(epoch FROM min(o.published_at)) * 1e6)::bigint FROM o"
+                + "   WHERE o.subject = j.id::text AND o.type = 'dev.ferry.job.submitted'),"
+                + " (SELECT (extract(epoch FROM min(e.at)) * 1e6)::bigint FROM job_events e"
+                + "   WHERE e.job_id = j.id AND e.type = 'state:PLANNING'),"
+                + " (SELECT (extract(epoch FROM min(t.dispatched_at)) * 1e6)::bigint FROM tasks t"
+                + "   WHERE t.job_id = j.id),"
+                + " (SELECT (extract(epoch FROM min(o.published_at)) * 1e6)::bigint FROM o"
+                + "   JOIN tasks t ON o.subject = t.id::text"
+                + "   WHERE t.job_id = j.id AND o.type = 'dev.ferry.task.dispatched'),"
+                + " (SELECT (extract(epoch FROM min(c.at)) * 1e6)::bigint FROM bench_claims c"
+                + "   WHERE c.job_id = j.id),"
+                + " (extract(epoch FROM j.finished_at) * 1e6)::bigint"
+                + " FROM j");
+    List<long[]> jobs = new ArrayList<>();
+    for (String row : rows) {
+      String[] f = row.split("\t", -1);
+      Long sent = sentMicros.get(f[0]);
+      if (sent == null || Arrays.stream(f).anyMatch(String::isEmpty)) {
+        errors++;
+        continue;
+      }
+      long[] t = new long[8];
+      t[0] = sent;
+      for (int k = 1; k < 8; k++) {
+        t[k] = Long.parseLong(f[k]);
+      }
+      jobs.add(t);
+    }
+    Map<String, Double> m = new HashMap<>();
+    m.put("errors", (double) errors);
+    m.put("jobs", (double) jobs.size());
+    // total: client's send → claim; server: job row created → claim
+    putPercentiles(m, "dispatch", jobs, t -> t[6] - t[0]);
+    putPercentiles(m, "serverDispatch", jobs, t -> t[6] - t[1]);
+    putPercentiles(m, "endToEnd", jobs, t -> t[7] - t[0]);
+    // stages (medians)
+    putPercentiles(m, "sApi", jobs, t -> t[1] - t[0]);
+    putPercentiles(m, "sRelayJob", jobs, t -> t[2] - t[1]);
+    putPercentiles(m, "sPlannerPickup", jobs, t -> t[3] - t[2]);
+    putPercentiles(m, "sPlanning", jobs, t -> t[4] - t[3]);
+    putPercentiles(m, "sRelayTask", jobs, t -> t[5] - t[4]);
+    putPercentiles(m, "sWorkerClaim", jobs, t -> t[6] - t[5]);
+    m.putAll(cpuPerJob);
+    return m;
+  }
+
+  private static void putPercentiles(
+      Map<String, Double> m, String name, List<long[]> jobs, ToDoubleFunction<long[]> micros) {
+    double[] v = jobs.stream().mapToDouble(micros).map(x -> x / 1000.0).sorted().toArray();
+    if (v.length == 0) {
+      return;
+    }
+    m.put(name + "P50", percentile(v, 50));
+    m.put(name + "P99", percentile(v, 99));
+    m.put(name + "Max", v[v.length - 1]);
+  }
+
+  private static long micros(Instant i) {
+    return ChronoUnit.MICROS.between(Instant.EPOCH, i);
+  }
+
+  // --- statistics ------------------------------------------------------------------------------
+
+  /** Nearest-rank percentile of sorted values. */
+  private static double percentile(double[] sorted, double p) {
+    int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  private static Map<String, Double> latencies(long[] nanos) {
+    double[] ms = Arrays.stream(nanos).mapToDouble(x -> x / 1e6).sorted().toArray();
+    Map<String, Double> m = new HashMap<>();
+    m.put("p50", percentile(ms, 50));
+    m.put("p99", percentile(ms, 99));
+    m.put("max", ms[ms.length - 1]);
+    return m;
+  }
+
+  private static double median(List<Map<String, Double>> runs, String key) {
+    double[] v =
+        runs.stream().filter(r -> r.containsKey(key)).mapToDouble(r -> r.get(key)).sorted().toArray();
+    if (v.length == 0) {
+      return Double.NaN;
+    }
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  private static String runs(List<Map<String, Double>> runs, String key) {
+    StringBuilder s = new StringBuilder();
+    for (Map<String, Double> r : runs) {
+      s.append(s.length() == 0 ? "" : " / ").append(r.containsKey(key) ? fmt(r.get(key)) : "–");
+    }
+    return s.toString();
+  }
+
+  private static String fmt(double v) {
+    if (Double.isNaN(v)) {
+      return "–";
+    }
+    if (Math.abs(v) >= 100) {
+      return String.format(Locale.ROOT, "%.0f", v);
+    }
+    if (Math.abs(v) >= 10) {
+      return String.format(Locale.ROOT, "%.1f", v);
+    }
+    return String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  // --- report ----------------------------------------------------------------------------------
+
+  private void report(Map<String, List<Map<String, Double>>> byKind) {
+    StringBuilder md = new StringBuilder();
+    md.append("\n## Results (median of ")
+        .append(repeats)
+        .append(" runs; the runs themselves in brackets)\n\n");
+    md.append("Submissions: `POST /api/v1/jobs`")
+        .append(idempotencyKeys ? " with a fresh `Idempotency-Key` each" : "")
+        .append(", source an empty directory. ")
+        .append(requests)
+        .append(" submissions per throughput run; fixed rate for ")
+        .append(rateSeconds)
+        .append(" s; ")
+        .append(dispatchJobs)
+        .append(" sequential one-file (1 KiB) jobs per dispatch run.\n\n");
+    md.append("| measurement | submissions/s | p50 ms | p99 ms | max ms | errors |"
+        + " jobs settled/s (pipeline) | server CPU ms/req | PostgreSQL CPU ms/req |"
+        + " generator CPU ms/req |\n");
+    md.append("|---|---|---|---|---|---|---|---|---|---|\n");
+    for (var e : byKind.entrySet()) {
+      if (e.getKey().equals("dispatch")) {
+        continue;
+      }
+      List<Map<String, Double>> r = e.getValue();
+      md.append("| ").append(e.getKey());
+      for (String k :
+          List.of(
+              "rps", "p50", "p99", "max", "errors", "pipelineRate", "serverCpuMs", "pgCpuMs",
+              "clientCpuMs")) {
+        md.append(" | **").append(fmt(median(r, k))).append("** (").append(runs(r, k)).append(")");
+      }
+      md.append(" |\n");
+    }
+    List<Map<String, Double>> d = byKind.get("dispatch");
+    if (d != null) {
+      md.append("\nDispatch (submit → first task RUNNING), ms:\n\n");
+      md.append("| interval | p50 | p99 | max |\n|---|---|---|---|\n");
+      for (String[] row :
+          new String[][] {
+            {"dispatch", "**client send → task RUNNING** (the target's measure)"},
+            {"serverDispatch", "job row created → task RUNNING"},
+            {"endToEnd", "client send → job SUCCEEDED (1 KiB copied)"},
+            {"sApi", "stage: client send → job row created (HTTP, auth, validation)"},
+            {"sRelayJob", "stage: job created → `job.submitted` published (commit, outbox relay)"},
+            {"sPlannerPickup", "stage: published → planner moves job to PLANNING (Kafka consume)"},
+            {"sPlanning", "stage: PLANNING → task inserted DISPATCHED (list source, group)"},
+            {"sRelayTask", "stage: task inserted → `task.dispatched` published (commit, relay)"},
+            {"sWorkerClaim", "stage: published → worker's claim sets RUNNING (consume, HTTP claim)"}
+          }) {
+        md.append("| ").append(row[1]);
+        for (String s : List.of("P50", "P99", "Max")) {
+          md.append(" | **")
+              .append(fmt(median(d, row[0] + s)))
+              .append("** (")
+              .append(runs(d, row[0] + s))
+              .append(")");
+        }
+        md.append(" |\n");
+      }
+      md.append("\nDispatch runs: jobs measured ")
+          .append(runs(d, "jobs"))
+          .append(", errors ")
+          .append(runs(d, "errors"))
+          .append("; server CPU ms per job ")
+          .append(runs(d, "serverCpuMs"))
+          .append(", PostgreSQL CPU ms per job ")
+          .append(runs(d, "pgCpuMs"))
+          .append(".\n");
+    }
+    md.append("\n## Targets\n\n| target | measured (median) | ratio | met |\n|---|---|---|---|\n");
+    double best = Double.NaN;
+    String bestKind = "";
+    for (var e : byKind.entrySet()) {
+      if (e.getKey().startsWith("throughput")) {
+        double v = median(e.getValue(), "rps");
+        if (Double.isNaN(best) || v > best) {
+          best = v;
+          bestKind = e.getKey();
+        }
+      }
+    }
+    if (!Double.isNaN(best)) {
+      target(md, "≥ 1,000 submissions/s", fmt(best) + "/s (" + bestKind + ")", best / 1000.0, best >= 1000);
+    }
+    List<Map<String, Double>> fixed = byKind.get("fixed rate " + rate + "/s");
+    if (fixed != null) {
+      double p99 = median(fixed, "p99");
+      double achieved = median(fixed, "rps");
+      target(
+          md,
+          "p99 < 50 ms at " + rate + " requests/s",
+          fmt(p99) + " ms (achieved " + fmt(achieved) + "/s)",
+          p99 / 50.0,
+          p99 < 50 && median(fixed, "errors") == 0);
+    }
+    if (d != null) {
+      double p50 = median(d, "dispatchP50");
+      target(md, "dispatch p50 < 50 ms", fmt(p50) + " ms", p50 / 50.0, p50 < 50);
+    }
+    md.append(
+        "\nratio = measured / target (for throughput ≥ 1 is good; for latencies ≤ 1 is good)\n");
+    System.out.print(md);
+    System.out.flush();
+  }
+
+  private static void target(StringBuilder md, String t, String measured, double ratio, boolean ok) {
+    md.append("| ")
+        .append(t)
+        .append(" | ")
+        .append(measured)
+        .append(" | ")
+        .append(fmt(ratio))
+        .append(" | ")
+        .append(ok ? "yes" : "**no**")
+        .append(" |\n");
+  }
+
+  // --- CPU accounting --------------------------------------------------------------------------
+
+  /**
+   * CPU time used between construction and {@link #perRequest}: the server JVM (control plane,
+   * worker and embedded Kafka are one process), the embedded PostgreSQL (postmaster and its
+   * children, found through {@code /proc}), and this generator. Linux only; absent values are
+   * left out.
+   */
+  private final class CpuMeter {
+    private final double server = serverCpuMs();
+    private final double pg = postgresCpuMs();
+    private final double client = clientCpuMs();
+
+    Map<String, Double> perRequest(int n) {
+      Map<String, Double> m = new HashMap<>();
+      if (server >= 0) {
+        m.put("serverCpuMs", (serverCpuMs() - server) / n);
+      }
+      if (pg >= 0) {
+        m.put("pgCpuMs", (postgresCpuMs() - pg) / n);
+      }
+      m.put("clientCpuMs", (clientCpuMs() - client) / n);
+      return m;
+    }
+  }
+
+  private static double clientCpuMs() {
+    return ((com.sun.management.OperatingSystemMXBean)
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+            .getProcessCpuTime()
+        / 1e6;
+  }
+
+  private double serverCpuMs() {
+    return serverPid > 0 ? procCpuMs(serverPid, false) : -1;
+  }
+
+  /** Postmaster (its command line names our port) plus every process whose parent it is. */
+  private double postgresCpuMs() {
+    long postmaster = -1;
+    List<long[]> all = new ArrayList<>(); // pid, ppid
+    try (var dirs = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) dirs::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          String stat = Files.readString(p.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          all.add(new long[] {Long.parseLong(name), Long.parseLong(f[1])});
+          if (postmaster < 0 && stat.contains("(postgres)")) {
+            String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
+            if (cmd.contains("-p\0" + pgPort + "\0")) {
+              postmaster = Long.parseLong(name);
+            }
+          }
+        } catch (IOException | RuntimeException e) {
+          // the process went away
+        }
+      }
+    } catch (IOException e) {
+      return -1;
+    }
+    if (postmaster < 0) {
+      return -1;
+    }
+    // cutime/cstime of the postmaster cover children that have exited
+    double ms = procCpuMs(postmaster, true);
+    for (long[] pp : all) {
+      if (pp[1] == postmaster) {
+        ms += Math.max(0, procCpuMs(pp[0], false));
+      }
+    }
+    return ms;
+  }
+
+  /** utime + stime (+ cutime + cstime) of a process in ms; clock ticks assumed 100 Hz. */
+  private static double procCpuMs(long pid, boolean withChildren) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // after "pid (comm) ": state=0 ppid=1 ... utime=11 stime=12 cutime=13 cstime=14
+      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      if (withChildren) {
+        ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
+      }
+      return ticks * 10.0;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  // --- HTTP and psql ---------------------------------------------------------------------------
+
+  private record Resp(int status, String body) {}
+
+  private Resp post(String path, String bearer, String json, String idempotencyKey) {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(url + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + bearer)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json));
+    if (idempotencyKey != null) {
+      b.header("Idempotency-Key", idempotencyKey);
+    }
+    return send(b.build());
+  }
+
+  private Resp get(String path, String bearer) {
+    return send(
+        HttpRequest.newBuilder(URI.create(url + path))
+            .timeout(Duration.ofSeconds(30))
+            .header("Authorization", "Bearer " + bearer)
+            .GET()
+            .build());
+  }
+
+  private Resp send(HttpRequest req) {
+    try {
+      HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+      return new Resp(r.statusCode(), r.body());
+    } catch (IOException e) {
+      return new Resp(-1, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new Resp(-1, e.toString());
+    }
+  }
+
+  private static void expect(Resp r, int status, String what) {
+    if (r.status != status) {
+      throw new IllegalStateException(what + ": expected " + status + ", got " + r.status + " " + r.body);
+    }
+  }
+
+  private static String group(String text, String regex) {
+    Matcher m = Pattern.compile(regex).matcher(text);
+    if (!m.find()) {
+      throw new IllegalStateException("no match for " + regex + " in " + text);
+    }
+    return m.group(1);
+  }
+
+  private List<String> psql(String sql) throws IOException, InterruptedException {
+    Process p =
+        new ProcessBuilder(
+                "psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
+                "-p", Integer.toString(pgPort), "-U", "postgres", "-d", "postgres", "-c", sql)
+            .redirectErrorStream(true)
+            .start();
+    String out;
+    try (InputStream in = p.getInputStream()) {
+      out = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    if (p.waitFor() != 0) {
+      throw new IllegalStateException("psql failed: " + out + "\nSQL: " + sql);
+    }
+    return out.isEmpty() ? List.of() : List.of(out.split("\n"));
+  }
+
+  private static java.util.concurrent.ThreadFactory daemon(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static void log(String format, Object... args) {
+    System.err.println(String.format(Locale.ROOT, format, args));
+    System.err.flush();
+  }
+}
