@@ -130,36 +130,47 @@ public final class SubmitBench {
     setUp();
     installClaimTrigger();
 
-    log("warm-up: %d submissions with 16 clients, then 20 dispatch jobs", warmup);
-    closedLoop("warmup", 16, warmup);
-    drain("warmup");
-    dispatchRun("warmup-d", 20);
+    int warmupDispatch = Math.min(50, Math.max(10, dispatchJobs / 4));
+    log(
+        "warm-up: %d submissions with %d clients, then %d dispatch jobs",
+        warmup, clients.get(clients.size() - 1), warmupDispatch);
+    closedLoop(label("warmup"), clients.get(clients.size() - 1), warmup);
+    drain(label("warmup"));
+    dispatchRun(label("warmup-d"), warmupDispatch);
 
-    List<Map<String, Double>> rows = new ArrayList<>();
     Map<String, List<Map<String, Double>>> byKind = new LinkedHashMap<>();
     for (int r = 1; r <= repeats; r++) {
       for (int c : clients) {
         String kind = "throughput, " + c + " clients";
         log("[%d/%d] %s: %d submissions", r, repeats, kind, requests);
-        Map<String, Double> m = closedLoop("t" + c + "-" + r, c, requests);
-        m.putAll(drain("t" + c + "-" + r));
+        CpuMeter cpu = new CpuMeter();
+        Map<String, Double> m = closedLoop(label("t" + c + "-" + r), c, requests);
+        m.putAll(drain(label("t" + c + "-" + r)));
+        m.putAll(cpu.perJob(requests));
         byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(m);
         log("    %s", brief(m));
       }
       String kind = "fixed rate " + rate + "/s";
       log("[%d/%d] %s for %d s", r, repeats, kind, rateSeconds);
-      Map<String, Double> m = openLoop("r-" + r, rate, rateSeconds);
-      m.putAll(drain("r-" + r));
+      CpuMeter cpu = new CpuMeter();
+      Map<String, Double> m = openLoop(label("r-" + r), rate, rateSeconds);
+      m.putAll(drain(label("r-" + r)));
+      m.putAll(cpu.perJob(rate * rateSeconds));
       byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(m);
       log("    %s", brief(m));
 
       kind = "dispatch";
       log("[%d/%d] dispatch: %d sequential one-file jobs", r, repeats, dispatchJobs);
-      m = dispatchRun("d-" + r, dispatchJobs);
+      m = dispatchRun(label("d-" + r), dispatchJobs);
       byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(m);
       log("    %s", brief(m));
     }
     report(byKind);
+  }
+
+  /** Run labels go into destination paths; the run id keeps them apart across invocations. */
+  private String label(String name) {
+    return "bench-" + runId + "/" + name;
   }
 
   private static String brief(Map<String, Double> m) {
@@ -167,7 +178,7 @@ public final class SubmitBench {
     for (String k :
         List.of(
             "rps", "p50", "p99", "max", "errors", "pipelineRate", "dispatchP50", "dispatchP99",
-            "serverCpuMs", "pgCpuMs", "clientCpuMs")) {
+            "serverCpuMs", "pgCpuMs", "clientCpuMs", "othersPct")) {
       if (m.containsKey(k)) {
         s.append(k).append('=').append(fmt(m.get(k))).append(' ');
       }
@@ -225,7 +236,6 @@ public final class SubmitBench {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
     CountDownLatch done = new CountDownLatch(concurrency);
-    CpuMeter cpu = new CpuMeter();
     long t0 = System.nanoTime();
     for (int c = 0; c < concurrency; c++) {
       Thread th =
@@ -255,7 +265,6 @@ public final class SubmitBench {
     m.put("rps", n / seconds);
     m.put("seconds", seconds);
     m.put("errors", (double) errors.get());
-    m.putAll(cpu.perRequest(n));
     return m;
   }
 
@@ -269,7 +278,6 @@ public final class SubmitBench {
     AtomicLong lastEnd = new AtomicLong();
     ExecutorService pool = Executors.newFixedThreadPool(128, daemon("rate"));
     CountDownLatch done = new CountDownLatch(n);
-    CpuMeter cpu = new CpuMeter();
     long start = System.nanoTime() + 20_000_000L;
     long maxLag = 0;
     for (int i = 0; i < n; i++) {
@@ -301,7 +309,6 @@ public final class SubmitBench {
     m.put("rps", n / ((lastEnd.get() - start) / 1e9));
     m.put("errors", (double) errors.get());
     m.put("generatorLagMs", maxLag / 1e6);
-    m.putAll(cpu.perRequest(n));
     return m;
   }
 
@@ -325,7 +332,8 @@ public final class SubmitBench {
    * (last finished − first created).
    */
   private Map<String, Double> drain(String label) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainTimeoutSeconds);
+    long started = System.nanoTime();
+    long deadline = started + TimeUnit.SECONDS.toNanos(drainTimeoutSeconds);
     long open;
     while ((open =
             Long.parseLong(
@@ -349,6 +357,7 @@ public final class SubmitBench {
     Map<String, Double> m = new HashMap<>();
     m.put("jobs", Double.parseDouble(f[0]));
     m.put("notSucceeded", Double.parseDouble(f[1]));
+    m.put("drainSeconds", (System.nanoTime() - started) / 1e9);
     if (!f[2].isEmpty()) {
       m.put("pipelineRate", Double.parseDouble(f[0]) / Double.parseDouble(f[2]));
     }
@@ -395,7 +404,7 @@ public final class SubmitBench {
       sentMicros.put(id, sent);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (true) {
-        Thread.sleep(5);
+        Thread.sleep(10);
         Resp g = get("/api/v1/jobs/" + id, token);
         Matcher s = STATE.matcher(g.body);
         if (s.find() && SETTLED.contains(s.group(1))) {
@@ -408,7 +417,7 @@ public final class SubmitBench {
         }
       }
     }
-    Map<String, Double> cpuPerJob = cpu.perRequest(n);
+    Map<String, Double> cpuPerJob = cpu.perJob(n);
     // One row per job, times in epoch microseconds: created, job.submitted published, PLANNING,
     // tasks dispatched, task.dispatched published, first claim, finished.
     List<String> rows =
@@ -600,6 +609,42 @@ public final class SubmitBench {
           .append(runs(d, "pgCpuMs"))
           .append(".\n");
     }
+    md.append("\n## Where the CPU goes (median CPU ms per job, from /proc; run + drain)\n\n");
+    md.append("| component |");
+    for (String k : byKind.keySet()) {
+      md.append(" ").append(k).append(" |");
+    }
+    md.append("\n|---|");
+    byKind.keySet().forEach(k -> md.append("---|"));
+    md.append("\n");
+    for (String cat : CATEGORY_ORDER) {
+      md.append("| ").append(cat).append(" |");
+      for (var runsOfKind : byKind.values()) {
+        md.append(" ").append(fmt(median(runsOfKind, "cpu:" + cat))).append(" |");
+      }
+      md.append("\n");
+    }
+    md.append("| **server JVM + PostgreSQL** |");
+    for (var runsOfKind : byKind.values()) {
+      double v =
+          median(
+              runsOfKind.stream()
+                  .map(r -> Map.of("x", r.getOrDefault("serverCpuMs", 0.0) + r.getOrDefault("pgCpuMs", 0.0)))
+                  .toList(),
+              "x");
+      md.append(" **").append(fmt(v)).append("** |");
+    }
+    md.append("\n| machine busy, % of all cores |");
+    for (var runsOfKind : byKind.values()) {
+      md.append(" ").append(fmt(median(runsOfKind, "machineBusyPct"))).append(" |");
+    }
+    md.append("\n| other processes, % of all cores |");
+    for (var runsOfKind : byKind.values()) {
+      md.append(" ").append(fmt(median(runsOfKind, "othersPct"))).append(" |");
+    }
+    md.append("\n\nThroughput and rate runs are timed from the first submission until every job has"
+        + " settled (the planner's backlog included); dispatch runs include the generator's status"
+        + " polls (one `GET /api/v1/jobs/{id}` per 10 ms while a job runs).\n");
     md.append("\n## Targets\n\n| target | measured (median) | ratio | met |\n|---|---|---|---|\n");
     double best = Double.NaN;
     String bestKind = "";
@@ -650,26 +695,100 @@ public final class SubmitBench {
 
   // --- CPU accounting --------------------------------------------------------------------------
 
+  /** Server thread-name prefixes (Linux truncates names to 15 characters) → where the CPU went. */
+  private static final String[][] CATEGORIES = {
+    {"http-nio-", "API (Tomcat request threads)"},
+    {"ferry-planner", "planner"},
+    {"ferry-outbox-re", "outbox relay + Kafka producers"},
+    {"kafka-producer-", "outbox relay + Kafka producers"},
+    {"ferry-worker-", "worker"},
+    {"heartbeat-", "worker"},
+    {"HttpClient-", "worker"},
+    {"kafka-coordinat", "Kafka consumer clients"},
+    {"C1 CompilerThre", "JIT compilers"},
+    {"C2 CompilerThre", "JIT compilers"},
+    {"GC Thread", "GC + VM"},
+    {"G1 ", "GC + VM"},
+    {"VM ", "GC + VM"},
+    {"data-plane-kafk", "Kafka broker"},
+    {"group-coordinat", "Kafka broker"},
+    {"kafka-", "Kafka broker"},
+    {"ExpirationReape", "Kafka broker"},
+    {"quorum-controll", "Kafka broker"},
+    {"executor-", "Kafka broker"},
+    {"broker-", "Kafka broker"},
+    {"controller-", "Kafka broker"},
+    {"share-", "Kafka broker"},
+    {"raft-", "Kafka broker"},
+  };
+
+  static final List<String> CATEGORY_ORDER =
+      List.of(
+          "API (Tomcat request threads)",
+          "planner",
+          "outbox relay + Kafka producers",
+          "Kafka broker",
+          "Kafka consumer clients",
+          "worker",
+          "JIT compilers",
+          "GC + VM",
+          "other server threads",
+          "PostgreSQL",
+          "load generator",
+          "other processes (noise)");
+
+  private static String category(String threadName) {
+    for (String[] c : CATEGORIES) {
+      if (threadName.startsWith(c[0])) {
+        return c[1];
+      }
+    }
+    return "other server threads";
+  }
+
   /**
-   * CPU time used between construction and {@link #perRequest}: the server JVM (control plane,
-   * worker and embedded Kafka are one process), the embedded PostgreSQL (postmaster and its
-   * children, found through {@code /proc}), and this generator. Linux only; absent values are
-   * left out.
+   * CPU time used between construction and {@link #perJob}: the server JVM by thread category
+   * (control plane, worker and embedded Kafka share that process), the embedded PostgreSQL
+   * (postmaster and its children, found through {@code /proc}), this generator, and everything
+   * else on the machine (other users' builds: the noise). Linux only.
    */
   private final class CpuMeter {
-    private final double server = serverCpuMs();
+    private final long wall = System.nanoTime();
+    private final Map<String, Double> server = serverThreadsCpuMs();
     private final double pg = postgresCpuMs();
     private final double client = clientCpuMs();
+    private final double machine = machineBusyMs();
 
-    Map<String, Double> perRequest(int n) {
+    /** CPU ms per job by category ("cpu:" keys), plus the share of the machine others used. */
+    Map<String, Double> perJob(int n) {
+      double seconds = (System.nanoTime() - wall) / 1e9;
       Map<String, Double> m = new HashMap<>();
-      if (server >= 0) {
-        m.put("serverCpuMs", (serverCpuMs() - server) / n);
+      double ours = 0;
+      Map<String, Double> now = serverThreadsCpuMs();
+      double serverTotal = 0;
+      for (var e : now.entrySet()) {
+        double d = e.getValue() - server.getOrDefault(e.getKey(), 0.0);
+        m.merge("cpu:" + category(e.getKey()), d / n, Double::sum);
+        serverTotal += d;
       }
-      if (pg >= 0) {
-        m.put("pgCpuMs", (postgresCpuMs() - pg) / n);
+      ours += serverTotal;
+      m.put("serverCpuMs", serverTotal / n);
+      double pgNow = postgresCpuMs();
+      if (pg >= 0 && pgNow >= 0) {
+        m.put("cpu:PostgreSQL", (pgNow - pg) / n);
+        m.put("pgCpuMs", (pgNow - pg) / n);
+        ours += pgNow - pg;
       }
-      m.put("clientCpuMs", (clientCpuMs() - client) / n);
+      double c = clientCpuMs() - client;
+      m.put("cpu:load generator", c / n);
+      m.put("clientCpuMs", c / n);
+      ours += c;
+      double machineMs = machineBusyMs() - machine;
+      double others = Math.max(0, machineMs - ours);
+      m.put("cpu:other processes (noise)", others / n);
+      int cores = Runtime.getRuntime().availableProcessors();
+      m.put("othersPct", 100 * others / (seconds * 1000 * cores));
+      m.put("machineBusyPct", 100 * machineMs / (seconds * 1000 * cores));
       return m;
     }
   }
@@ -681,8 +800,27 @@ public final class SubmitBench {
         / 1e6;
   }
 
-  private double serverCpuMs() {
-    return serverPid > 0 ? procCpuMs(serverPid, false) : -1;
+  /** CPU ms per live server thread, keyed by thread name with digits collapsed. */
+  private Map<String, Double> serverThreadsCpuMs() {
+    Map<String, Double> m = new HashMap<>();
+    if (serverPid <= 0) {
+      return m;
+    }
+    try (var tasks = Files.list(Path.of("/proc", Long.toString(serverPid), "task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = Files.readString(t.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+          // keep thread identity: the same thread must be compared with itself
+          m.put(name + "#" + t.getFileName(), ticksMs(stat, false));
+        } catch (IOException | RuntimeException e) {
+          // the thread ended
+        }
+      }
+    } catch (IOException e) {
+      // the server is gone
+    }
+    return m;
   }
 
   /** Postmaster (its command line names our port) plus every process whose parent it is. */
@@ -700,7 +838,8 @@ public final class SubmitBench {
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
           all.add(new long[] {Long.parseLong(name), Long.parseLong(f[1])});
           if (postmaster < 0 && stat.contains("(postgres)")) {
-            String cmd = new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
+            String cmd =
+                new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8);
             if (cmd.contains("-p\0" + pgPort + "\0")) {
               postmaster = Long.parseLong(name);
             }
@@ -715,8 +854,7 @@ public final class SubmitBench {
     if (postmaster < 0) {
       return -1;
     }
-    // cutime/cstime of the postmaster cover children that have exited
-    double ms = procCpuMs(postmaster, true);
+    double ms = procCpuMs(postmaster, true); // cutime/cstime: children that have exited
     for (long[] pp : all) {
       if (pp[1] == postmaster) {
         ms += Math.max(0, procCpuMs(pp[0], false));
@@ -725,17 +863,34 @@ public final class SubmitBench {
     return ms;
   }
 
-  /** utime + stime (+ cutime + cstime) of a process in ms; clock ticks assumed 100 Hz. */
   private static double procCpuMs(long pid, boolean withChildren) {
     try {
-      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // after "pid (comm) ": state=0 ppid=1 ... utime=11 stime=12 cutime=13 cstime=14
-      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-      if (withChildren) {
-        ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
+      return ticksMs(Files.readString(Path.of("/proc", Long.toString(pid), "stat")), withChildren);
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
+  /** utime + stime (+ cutime + cstime) from a /proc stat line, in ms; 100 clock ticks/s assumed. */
+  private static double ticksMs(String stat, boolean withChildren) {
+    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+    // after "pid (comm) ": state=0 ppid=1 ... utime=11 stime=12 cutime=13 cstime=14
+    long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    if (withChildren) {
+      ticks += Long.parseLong(f[13]) + Long.parseLong(f[14]);
+    }
+    return ticks * 10.0;
+  }
+
+  /** Busy time of all CPUs (user + nice + system + irq + softirq + steal) from /proc/stat, ms. */
+  private static double machineBusyMs() {
+    try {
+      String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+        busy += Long.parseLong(f[i]);
       }
-      return ticks * 10.0;
+      return busy * 10.0;
     } catch (IOException | RuntimeException e) {
       return -1;
     }

@@ -26,8 +26,8 @@ import tools.jackson.databind.json.JsonMapper;
  * generated dataset, and one copy job watched to its end. Running it again reuses the tenant and
  * data and submits the next job.
  *
- * <p>This is the foundation's demo; the operators' issue replaces it with three sites (local,
- * SFTP, S3), a continuous workload and injected faults.
+ * <p>This is the foundation's demo; the operators' issue replaces it with three sites (local, SFTP,
+ * S3), a continuous workload and injected faults.
  */
 @Command(
     name = "demo",
@@ -41,7 +41,9 @@ public final class DemoCommand implements Callable<Integer> {
       description = "Exit after the sample job: 0 when it succeeded with every file verified.")
   boolean headless;
 
-  @Option(names = "--files", description = "Files in the generated dataset (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--files",
+      description = "Files in the generated dataset (default: ${DEFAULT-VALUE}).")
   int files = 200;
 
   private final JsonMapper json = Json.mapper();
@@ -58,10 +60,26 @@ public final class DemoCommand implements Callable<Integer> {
     Path siteB = dataDir.resolve("demo/site-b");
     generateDataset(siteA.resolve("dataset"), files);
     Files.createDirectories(siteB);
-    create(base, token, "/api/v1/sites", Map.of("name", "SITE_A", "description", "demo: local directory"));
-    create(base, token, "/api/v1/sites", Map.of("name", "SITE_B", "description", "demo: second local directory"));
-    create(base, token, "/api/v1/endpoints", Map.of("name", "a-files", "site", "SITE_A", "uri", siteA.toUri().toString()));
-    create(base, token, "/api/v1/endpoints", Map.of("name", "b-files", "site", "SITE_B", "uri", siteB.toUri().toString()));
+    create(
+        base,
+        token,
+        "/api/v1/sites",
+        Map.of("name", "SITE_A", "description", "demo: local directory"));
+    create(
+        base,
+        token,
+        "/api/v1/sites",
+        Map.of("name", "SITE_B", "description", "demo: second local directory"));
+    create(
+        base,
+        token,
+        "/api/v1/endpoints",
+        Map.of("name", "a-files", "site", "SITE_A", "uri", siteA.toUri().toString()));
+    create(
+        base,
+        token,
+        "/api/v1/endpoints",
+        Map.of("name", "b-files", "site", "SITE_B", "uri", siteB.toUri().toString()));
     String target = "copy-" + Instant.now().getEpochSecond();
     JsonNode job =
         send(
@@ -80,8 +98,14 @@ public final class DemoCommand implements Callable<Integer> {
     out.println();
     out.println("Try:");
     out.println("  export FERRY_TOKEN=$(cat " + dataDir.resolve("demo-token") + ")");
-    out.println("  curl -s -H \"Authorization: Bearer $FERRY_TOKEN\" " + base + "/api/v1/jobs/" + id);
-    out.println("  curl -s -H \"Authorization: Bearer $FERRY_TOKEN\" " + base + "/api/v1/jobs/" + id + "/tasks");
+    out.println(
+        "  curl -s -H \"Authorization: Bearer $FERRY_TOKEN\" " + base + "/api/v1/jobs/" + id);
+    out.println(
+        "  curl -s -H \"Authorization: Bearer $FERRY_TOKEN\" "
+            + base
+            + "/api/v1/jobs/"
+            + id
+            + "/tasks");
     out.println("  curl -s " + base + "/metrics | grep ferry_");
     if (headless) {
       runtime.close();
@@ -103,7 +127,10 @@ public final class DemoCommand implements Callable<Integer> {
           files.get("total").asLong(),
           files.get("failed").asLong());
       String state = job.get("state").asString();
-      if (state.equals("SUCCEEDED") || state.equals("FAILED") || state.equals("CANCELLED") || state.equals("PARTIALLY_SUCCEEDED")) {
+      if (state.equals("SUCCEEDED")
+          || state.equals("FAILED")
+          || state.equals("CANCELLED")
+          || state.equals("PARTIALLY_SUCCEEDED")) {
         return job;
       }
       Thread.sleep(500);
@@ -118,29 +145,41 @@ public final class DemoCommand implements Callable<Integer> {
       return Files.readString(file).strip();
     }
     String root = Files.readString(dataDir.resolve("admin-token")).strip();
-    JsonNode created = send(base, root, "POST", "/api/v1/tenants", Map.of("name", "demo-" + Instant.now().getEpochSecond()));
+    JsonNode created =
+        send(
+            base,
+            root,
+            "POST",
+            "/api/v1/tenants",
+            Map.of("name", "demo-" + Instant.now().getEpochSecond()));
     String token = created.get("adminToken").get("token").asString();
     Files.writeString(file, token + "\n");
-    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    Files.setPosixFilePermissions(
+        file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
     return token;
   }
 
-  private void create(String base, String token, String path, Map<String, Object> body) throws Exception {
+  private void create(String base, String token, String path, Map<String, Object> body)
+      throws Exception {
     HttpResponse<String> r = request(base, token, "POST", path, body);
     if (r.statusCode() != 201 && r.statusCode() != 409) {
-      throw new IllegalStateException("POST " + path + " answered " + r.statusCode() + ": " + r.body());
+      throw new IllegalStateException(
+          "POST " + path + " answered " + r.statusCode() + ": " + r.body());
     }
   }
 
-  private JsonNode send(String base, String token, String method, String path, Object body) throws Exception {
+  private JsonNode send(String base, String token, String method, String path, Object body)
+      throws Exception {
     HttpResponse<String> r = request(base, token, method, path, body);
     if (r.statusCode() >= 300) {
-      throw new IllegalStateException(method + " " + path + " answered " + r.statusCode() + ": " + r.body());
+      throw new IllegalStateException(
+          method + " " + path + " answered " + r.statusCode() + ": " + r.body());
     }
     return json.readTree(r.body());
   }
 
-  private HttpResponse<String> request(String base, String token, String method, String path, Object body)
+  private HttpResponse<String> request(
+      String base, String token, String method, String path, Object body)
       throws IOException, InterruptedException {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path))
@@ -150,7 +189,8 @@ public final class DemoCommand implements Callable<Integer> {
         method,
         body == null
             ? HttpRequest.BodyPublishers.noBody()
-            : HttpRequest.BodyPublishers.ofString(json.writeValueAsString(body), StandardCharsets.UTF_8));
+            : HttpRequest.BodyPublishers.ofString(
+                json.writeValueAsString(body), StandardCharsets.UTF_8));
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 

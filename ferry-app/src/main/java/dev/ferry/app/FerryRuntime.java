@@ -25,9 +25,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * One Ferry process: the embedded PostgreSQL and Kafka when asked for, then the control plane, a
- * worker and the telemetry role as chosen. {@link #close()} stops them in reverse: the worker
- * first (finishing or releasing its leases), then the control plane (whose outbox relay drains
- * last), then the broker and the database.
+ * worker and the telemetry role as chosen. {@link #close()} stops them in reverse: the worker first
+ * (finishing or releasing its leases), then the control plane (whose outbox relay drains last),
+ * then the broker and the database.
  */
 public final class FerryRuntime implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FerryRuntime.class);
@@ -64,9 +64,11 @@ public final class FerryRuntime implements AutoCloseable {
     Map<String, Object> props = new HashMap<>();
     props.put("ferry.data-dir", o.dataDir.toAbsolutePath().toString());
     props.put("server.port", o.port());
-    kafkaBootstrap = System.getenv().getOrDefault("FERRY_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
+    kafkaBootstrap =
+        System.getenv().getOrDefault("FERRY_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092");
     if (embedded) {
-      out.println("Starting embedded PostgreSQL and Kafka under " + o.dataDir.toAbsolutePath() + " …");
+      out.println(
+          "Starting embedded PostgreSQL and Kafka under " + o.dataDir.toAbsolutePath() + " …");
       postgres = EmbeddedPostgresServer.start(o.dataDir.resolve("postgres"));
       kafka = EmbeddedKafkaBroker.start(o.dataDir.resolve("kafka"));
       kafkaBootstrap = kafka.bootstrapServers();
@@ -92,8 +94,7 @@ public final class FerryRuntime implements AutoCloseable {
     if (roles.contains(Roles.WORKER)) {
       String url = o.controlUrl != null ? o.controlUrl : baseUrl;
       if (url == null) {
-        throw new IllegalArgumentException(
-            "a worker without the control role needs --control-url");
+        throw new IllegalArgumentException("a worker without the control role needs --control-url");
       }
       if (workerSecret == null) {
         workerSecret = workerSecretFromEnvironment(o.dataDir);
@@ -116,9 +117,15 @@ public final class FerryRuntime implements AutoCloseable {
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     out.println();
-    out.println("Ferry is running (" + String.join(",", roles.stream().map(r -> r.name().toLowerCase()).toList()) + ") — started in " + ms + " ms");
+    out.println(
+        "Ferry is running ("
+            + String.join(",", roles.stream().map(r -> r.name().toLowerCase()).toList())
+            + ") — started in "
+            + ms
+            + " ms");
     if (baseUrl != null) {
-      out.println("  API          " + baseUrl + "/api/v1   (OpenAPI: " + baseUrl + "/api/v1/openapi.yaml)");
+      out.println(
+          "  API          " + baseUrl + "/api/v1   (OpenAPI: " + baseUrl + "/api/v1/openapi.yaml)");
       out.println("  Health       " + baseUrl + "/actuator/health");
       out.println("  Metrics      " + baseUrl + "/metrics");
       out.println("  Admin token  " + adminTokenLocation);

@@ -26,7 +26,8 @@ public enum Roles {
       }
     }
     if (roles.isEmpty()) {
-      throw new IllegalArgumentException("--roles needs at least one of control, worker, telemetry");
+      throw new IllegalArgumentException(
+          "--roles needs at least one of control, worker, telemetry");
     }
     return roles;
   }

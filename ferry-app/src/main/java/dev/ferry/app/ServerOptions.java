@@ -10,9 +10,7 @@ public final class ServerOptions {
       description = "Where the embedded database, broker and secrets live (default: ~/.ferry).")
   Path dataDir = Path.of(System.getProperty("user.home"), ".ferry");
 
-  @Option(
-      names = "--port",
-      description = "HTTP port (default: $SERVER_PORT or 8080).")
+  @Option(names = "--port", description = "HTTP port (default: $SERVER_PORT or 8080).")
   Integer port;
 
   @Option(

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
@@ -61,8 +60,18 @@ class EmbeddedEndToEndIT {
       String token = tenant.get("adminToken").get("token").asString();
       send(base, token, "POST", "/api/v1/sites", Map.of("name", "SITE_A"));
       send(base, token, "POST", "/api/v1/sites", Map.of("name", "SITE_B"));
-      send(base, token, "POST", "/api/v1/endpoints", Map.of("name", "a", "site", "SITE_A", "uri", src.toUri().toString()));
-      send(base, token, "POST", "/api/v1/endpoints", Map.of("name", "b", "site", "SITE_B", "uri", dst.toUri().toString()));
+      send(
+          base,
+          token,
+          "POST",
+          "/api/v1/endpoints",
+          Map.of("name", "a", "site", "SITE_A", "uri", src.toUri().toString()));
+      send(
+          base,
+          token,
+          "POST",
+          "/api/v1/endpoints",
+          Map.of("name", "b", "site", "SITE_B", "uri", dst.toUri().toString()));
       JsonNode job =
           send(
               base,
@@ -75,7 +84,10 @@ class EmbeddedEndToEndIT {
                   "checksum", "crc32c"));
       jobId = job.get("id").asString();
       long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-      while (!send(base, token, "GET", "/api/v1/jobs/" + jobId, null).get("state").asString().equals("SUCCEEDED")) {
+      while (!send(base, token, "GET", "/api/v1/jobs/" + jobId, null)
+          .get("state")
+          .asString()
+          .equals("SUCCEEDED")) {
         assertThat(System.nanoTime()).as("job %s finished in time", jobId).isLessThan(deadline);
         Thread.sleep(100);
       }
@@ -88,7 +100,9 @@ class EmbeddedEndToEndIT {
     assertThat(finished.get("progress").get("files").get("failed").asLong()).isZero();
     Map<String, String> checksums = new HashMap<>();
     for (JsonNode task : before.get("tasks")) {
-      task.get("results").properties().forEach(e -> checksums.put(e.getKey(), e.getValue().get("checksum").asString()));
+      task.get("results")
+          .properties()
+          .forEach(e -> checksums.put(e.getKey(), e.getValue().get("checksum").asString()));
     }
     assertThat(checksums).hasSize(1000);
     try (Stream<Path> files = Files.walk(src.resolve("tree"))) {
@@ -96,7 +110,9 @@ class EmbeddedEndToEndIT {
         String rel = src.relativize(f).toString();
         Path copy = dst.resolve("copy").resolve(src.resolve("tree").relativize(f).toString());
         assertThat(Files.mismatch(f, copy)).as(rel).isEqualTo(-1L);
-        assertThat(checksums.get(rel)).as(rel).isEqualTo(Checksums.of(ChecksumAlgorithm.CRC32C, Files.readAllBytes(f)));
+        assertThat(checksums.get(rel))
+            .as(rel)
+            .isEqualTo(Checksums.of(ChecksumAlgorithm.CRC32C, Files.readAllBytes(f)));
       }
     }
     try (Stream<Path> all = Files.walk(dst)) {
@@ -132,5 +148,4 @@ class EmbeddedEndToEndIT {
     assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isLessThan(300);
     return json.readTree(r.body());
   }
-
 }

@@ -22,7 +22,9 @@ class CallbackIT {
   private final Callbacks callbacks = new Callbacks(h);
 
   private double rejected(String reason) {
-    return h.bean(MeterRegistry.class).counter("ferry.callbacks.rejected", "reason", reason).count();
+    return h.bean(MeterRegistry.class)
+        .counter("ferry.callbacks.rejected", "reason", reason)
+        .count();
   }
 
   /** A job of three small files planned into one dispatched task; no worker runs for it. */

@@ -67,8 +67,7 @@ public final class Harness {
             .initializers(ctx -> ctx.getBeanFactory().registerSingleton("clock", clock))
             .run();
     baseUrl =
-        "http://127.0.0.1:"
-            + ((WebServerApplicationContext) context).getWebServer().getPort();
+        "http://127.0.0.1:" + ((WebServerApplicationContext) context).getWebServer().getPort();
   }
 
   public static synchronized Harness get() {
@@ -117,8 +116,7 @@ public final class Harness {
     try {
       HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
       String type = r.headers().firstValue("Content-Type").orElse("");
-      JsonNode node =
-          r.body().isBlank() || !type.contains("json") ? null : json.readTree(r.body());
+      JsonNode node = r.body().isBlank() || !type.contains("json") ? null : json.readTree(r.body());
       return new Response(r.statusCode(), type, r.body(), node);
     } catch (IOException e) {
       throw new IllegalStateException(method + " " + path + ": " + e, e);

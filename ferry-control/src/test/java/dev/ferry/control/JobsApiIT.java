@@ -68,8 +68,7 @@ class JobsApiIT {
     }
     assertThat(h.call("POST", "/api/v1/jobs/" + id + "/cancel", a.admin, (String) null).status())
         .isEqualTo(404);
-    assertThat(h.call("GET", "/api/v1/jobs", a.admin, (String) null).json().get("items"))
-        .isEmpty();
+    assertThat(h.call("GET", "/api/v1/jobs", a.admin, (String) null).json().get("items")).isEmpty();
   }
 
   @Test
@@ -101,11 +100,7 @@ class JobsApiIT {
     }
     assertThat(h.call("DELETE", "/api/v1/tokens/" + tokenId, t.admin, (String) null).status())
         .isEqualTo(204);
-    List<String> bad =
-        List.of(
-            "ferry_" + "x".repeat(43),
-            "not-a-token",
-            operator);
+    List<String> bad = List.of("ferry_" + "x".repeat(43), "not-a-token", operator);
     for (String token : bad) {
       Response r = h.call("POST", "/api/v1/jobs", token, t.copyJob("in", "out"));
       assertThat(r.status()).as(token).isEqualTo(401);
@@ -123,24 +118,33 @@ class JobsApiIT {
     long outbox = outboxRows();
     Map<String, String> bodies =
         Map.of(
-            "malformed", "{\"source\": {\"endpoint\": \"src\", ",
-            "wrong type", "{\"source\": \"src\", \"destination\": 42}",
-            "wrong enum", h.json.writeValueAsString(withField(t, "checksum", "crc64")),
-            "dot-dot", h.json.writeValueAsString(t.copyJob("in/../../etc", "out")),
-            "absolute", h.json.writeValueAsString(t.copyJob("/etc/passwd", "out")),
+            "malformed",
+            "{\"source\": {\"endpoint\": \"src\", ",
+            "wrong type",
+            "{\"source\": \"src\", \"destination\": 42}",
+            "wrong enum",
+            h.json.writeValueAsString(withField(t, "checksum", "crc64")),
+            "dot-dot",
+            h.json.writeValueAsString(t.copyJob("in/../../etc", "out")),
+            "absolute",
+            h.json.writeValueAsString(t.copyJob("/etc/passwd", "out")),
             "unknown endpoint",
-                "{\"source\":{\"endpoint\":\"nope\",\"path\":\"a\"},"
-                    + "\"destination\":{\"endpoint\":\"dst\",\"path\":\"b\"}}",
-            "priority type", "{\"source\":{\"endpoint\":\"src\"},\"priority\":\"high\"}");
+            "{\"source\":{\"endpoint\":\"nope\",\"path\":\"a\"},"
+                + "\"destination\":{\"endpoint\":\"dst\",\"path\":\"b\"}}",
+            "priority type",
+            "{\"source\":{\"endpoint\":\"src\"},\"priority\":\"high\"}");
     bodies.forEach(
         (what, body) -> {
           Response r = h.call("POST", "/api/v1/jobs", t.admin, body);
           assertThat(r.status()).as(what + ": " + r.body()).isEqualTo(400);
           assertThat(r.contentType()).as(what).startsWith("application/problem+json");
-          assertThat(r.json().get("type").asString()).as(what).startsWith("https://ferry.dev/problems/");
+          assertThat(r.json().get("type").asString())
+              .as(what)
+              .startsWith("https://ferry.dev/problems/");
           assertThat(r.json().get("detail").asString()).as(what).isNotBlank();
         });
-    Response huge = h.call("POST", "/api/v1/jobs", t.admin, "{\"x\":\"" + "a".repeat(70_000) + "\"}");
+    Response huge =
+        h.call("POST", "/api/v1/jobs", t.admin, "{\"x\":\"" + "a".repeat(70_000) + "\"}");
     assertThat(huge.status()).isEqualTo(413);
     assertThat(huge.contentType()).startsWith("application/problem+json");
     assertThat(huge.text("type")).endsWith("/request-too-large");

@@ -30,7 +30,10 @@ class LeaseExpiryIT {
 
     // A worker claims every task and then goes silent: no heartbeat, no completion.
     for (UUID task : tasks) {
-      assertThat(callbacks.post(WorkerProtocol.claimPath(task), new ClaimRequest("silent", 1)).status())
+      assertThat(
+              callbacks
+                  .post(WorkerProtocol.claimPath(task), new ClaimRequest("silent", 1))
+                  .status())
           .isEqualTo(200);
     }
     try (Worker healthy = t.worker("healthy")) {
@@ -49,7 +52,9 @@ class LeaseExpiryIT {
     // The silent worker wakes up: its attempt is no longer current.
     assertThat(
             callbacks
-                .post(WorkerProtocol.completePath(tasks.get(0)), new CompleteRequest("silent", 1, 1, List.of()))
+                .post(
+                    WorkerProtocol.completePath(tasks.get(0)),
+                    new CompleteRequest("silent", 1, 1, List.of()))
                 .status())
         .isEqualTo(409);
 

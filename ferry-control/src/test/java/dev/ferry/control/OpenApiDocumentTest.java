@@ -89,7 +89,9 @@ class OpenApiDocumentTest {
   /** Documented operations that Spring Boot Actuator serves, not a Ferry controller. */
   private static final Set<String> ACTUATOR_OPERATIONS =
       Set.of(
-          "GET /actuator/health", "GET /actuator/health/liveness", "GET /actuator/health/readiness");
+          "GET /actuator/health",
+          "GET /actuator/health/liveness",
+          "GET /actuator/health/readiness");
 
   /** Headers OpenAPI ignores as parameters; media types and security schemes describe them. */
   private static final Set<String> RESERVED_HEADERS =
@@ -112,7 +114,8 @@ class OpenApiDocumentTest {
     }
 
     boolean hasAnnotated(Class<? extends Annotation> annotation) {
-      return Arrays.stream(javaMethod.getParameters()).anyMatch(p -> p.isAnnotationPresent(annotation));
+      return Arrays.stream(javaMethod.getParameters())
+          .anyMatch(p -> p.isAnnotationPresent(annotation));
     }
 
     @Override
@@ -207,7 +210,8 @@ class OpenApiDocumentTest {
         RequestParam rp = AnnotatedElementUtils.findMergedAnnotation(p, RequestParam.class);
         if (rp != null) {
           bound.put(
-              name(rp.name(), p), rp.required() && ValueConstants.DEFAULT_NONE.equals(rp.defaultValue()));
+              name(rp.name(), p),
+              rp.required() && ValueConstants.DEFAULT_NONE.equals(rp.defaultValue()));
         }
       }
       Map<String, Boolean> documented = new LinkedHashMap<>();
@@ -232,9 +236,7 @@ class OpenApiDocumentTest {
       Set<String> documented = new TreeSet<>();
       parameters(h, "header").forEach(p -> documented.add(lower(p.get("name"))));
       documented.addAll(apiKeyHeaders(operation(h)));
-      assertThat(documented)
-          .as("header parameters and signature headers of %s", h)
-          .isEqualTo(read);
+      assertThat(documented).as("header parameters and signature headers of %s", h).isEqualTo(read);
     }
   }
 
@@ -266,7 +268,9 @@ class OpenApiDocumentTest {
                 }
                 String what = key + " " + status;
                 Map<String, Object> content = map(resolve(r.getValue()).get("content"));
-                assertThat(content).as("content of %s", what).containsOnlyKeys("application/problem+json");
+                assertThat(content)
+                    .as("content of %s", what)
+                    .containsOnlyKeys("application/problem+json");
                 Map<String, Object> media = map(content.get("application/problem+json"));
                 assertThat(refersTo(media.get("schema"), PROBLEM, 0))
                     .as("%s refers to %s", what, PROBLEM)
@@ -309,10 +313,20 @@ class OpenApiDocumentTest {
         assertThat(list(op.get("security")))
             .as("security of %s", h)
             .containsExactly(
-                Map.of("webhookId", List.of(), "webhookTimestamp", List.of(), "webhookSignature", List.of()));
+                Map.of(
+                    "webhookId",
+                    List.of(),
+                    "webhookTimestamp",
+                    List.of(),
+                    "webhookSignature",
+                    List.of()));
         assertThat(codes).as("%s is a worker callback", h).contains("401", "409");
-        Map<String, Object> conflict = map(map(resolve(map(op.get("responses")).get("409")).get("content")).get("application/problem+json"));
-        assertThat(map(conflict.get("example")).get("type")).isEqualTo(WorkerProtocol.STALE_ATTEMPT);
+        Map<String, Object> conflict = problem(op, "409");
+        assertThat(refersTo(conflict.get("schema"), "#/components/schemas/StaleAttemptProblem", 0))
+            .as("409 of %s is a stale-attempt problem", h)
+            .isTrue();
+        assertThat(map(conflict.get("example")).get("type"))
+            .isEqualTo(WorkerProtocol.STALE_ATTEMPT);
       }
     }
   }
@@ -325,7 +339,7 @@ class OpenApiDocumentTest {
     for (String ok : List.of("200", "201")) {
       assertThat(map(resolve(responses.get(ok)).get("headers"))).containsKey("Idempotent-Replayed");
     }
-    assertThat(map(map(map(resolve(responses.get("422")).get("content")).get("application/problem+json")).get("example")).get("type"))
+    assertThat(map(problem(submit, "422").get("example")).get("type"))
         .isEqualTo(ApiProblem.TYPE_BASE + "idempotency-key-reused");
   }
 
@@ -341,7 +355,8 @@ class OpenApiDocumentTest {
     assertEnum("Lease/properties/checksum", ChecksumAlgorithm.values(), Enum::name);
     assertEnum("Lease/properties/overwrite", OverwritePolicy.values(), Enum::name);
     assertEnum("FileResult/properties/status", FileResult.Status.values(), Enum::name);
-    assertEnum("HeartbeatResponse/properties/action", HeartbeatResponse.Action.values(), Enum::name);
+    assertEnum(
+        "HeartbeatResponse/properties/action", HeartbeatResponse.Action.values(), Enum::name);
   }
 
   @Test
@@ -390,7 +405,9 @@ class OpenApiDocumentTest {
               .as("properties of schema %s vs record %s", schema, type.getName())
               .isEqualTo(components);
           if (s.get("required") != null) {
-            assertThat(components).as("required of %s", schema).containsAll(strings(s.get("required")));
+            assertThat(components)
+                .as("required of %s", schema)
+                .containsAll(strings(s.get("required")));
           }
         });
   }
@@ -417,7 +434,10 @@ class OpenApiDocumentTest {
               assertThat(ids.add((String) op.get("operationId")))
                   .as("operationId of %s is present and unique", key)
                   .isTrue();
-              assertThat(strings(op.get("tags"))).as("tags of %s", key).isNotEmpty().isSubsetOf(tags);
+              assertThat(strings(op.get("tags")))
+                  .as("tags of %s", key)
+                  .isNotEmpty()
+                  .isSubsetOf(tags);
             });
   }
 
@@ -443,9 +463,12 @@ class OpenApiDocumentTest {
       if (isTestClass(type)) {
         continue;
       }
-      RequestMapping typeLevel = AnnotatedElementUtils.findMergedAnnotation(type, RequestMapping.class);
+      RequestMapping typeLevel =
+          AnnotatedElementUtils.findMergedAnnotation(type, RequestMapping.class);
       List<String> prefixes =
-          typeLevel == null || typeLevel.path().length == 0 ? List.of("") : List.of(typeLevel.path());
+          typeLevel == null || typeLevel.path().length == 0
+              ? List.of("")
+              : List.of(typeLevel.path());
       if (typeLevel != null && typeLevel.method().length > 0) {
         throw new AssertionError(type.getName() + " restricts HTTP methods at type level");
       }
@@ -551,7 +574,9 @@ class OpenApiDocumentTest {
     return op;
   }
 
-  /** The parameters of {@code h}'s operation in {@code in}: the path item's, then the operation's. */
+  /**
+   * The parameters of {@code h}'s operation in {@code in}: the path item's, then the operation's.
+   */
   private static List<Map<String, Object>> parameters(Handler h, String in) {
     Map<String, Object> item = map(map(DOC.get("paths")).get(h.path()));
     List<Object> all = new ArrayList<>();
@@ -561,13 +586,22 @@ class OpenApiDocumentTest {
     if (operation(h).get("parameters") != null) {
       all.addAll(list(operation(h).get("parameters")));
     }
-    return all.stream().map(OpenApiDocumentTest::resolve).filter(p -> in.equals(p.get("in"))).toList();
+    return all.stream()
+        .map(OpenApiDocumentTest::resolve)
+        .filter(p -> in.equals(p.get("in")))
+        .toList();
   }
 
   private static Set<String> names(List<Map<String, Object>> parameters) {
     return parameters.stream()
         .map(p -> (String) p.get("name"))
         .collect(Collectors.toCollection(TreeSet::new));
+  }
+
+  /** The {@code application/problem+json} media type of an operation's response. */
+  private static Map<String, Object> problem(Map<String, Object> op, String status) {
+    Map<String, Object> response = resolve(map(op.get("responses")).get(status));
+    return map(map(response.get("content")).get("application/problem+json"));
   }
 
   /** Header names of the apiKey security schemes an operation requires. */

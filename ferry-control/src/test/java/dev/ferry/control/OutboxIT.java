@@ -42,14 +42,21 @@ class OutboxIT {
     String[] rolledBack = new String[1];
     tx.executeWithoutResult(
         s -> {
-          rolledBack[0] = outbox.append(Topics.JOBS, key, "dev.ferry.test.rolled-back", null, key, Map.of()).id();
+          rolledBack[0] =
+              outbox
+                  .append(Topics.JOBS, key, "dev.ferry.test.rolled-back", null, key, Map.of())
+                  .id();
           s.setRollbackOnly();
         });
     for (int i = 0; i < 50; i++) {
       int n = i;
       committed.add(
           tx.execute(
-              s -> outbox.append(Topics.JOBS, key, "dev.ferry.test.committed", null, key, Map.of("n", n)).id()));
+              s ->
+                  outbox
+                      .append(
+                          Topics.JOBS, key, "dev.ferry.test.committed", null, key, Map.of("n", n))
+                      .id()));
     }
     List<Envelope> seen = readUntil(Topics.JOBS, key, got -> got.size() >= 50);
     assertThat(seen).extracting(Envelope::id).containsExactlyElementsOf(committed);
@@ -129,13 +136,16 @@ class OutboxIT {
     try (KafkaConsumer<String, String> c =
         new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
       List<TopicPartition> parts =
-          c.partitionsFor(topic).stream().map(i -> new TopicPartition(topic, i.partition())).toList();
+          c.partitionsFor(topic).stream()
+              .map(i -> new TopicPartition(topic, i.partition()))
+              .toList();
       c.assign(parts);
       c.seekToBeginning(parts);
       long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
       while (!done.test(got)) {
         if (System.nanoTime() > deadline) {
-          throw new AssertionError("timed out reading " + topic + " for " + key + "; got " + got.size());
+          throw new AssertionError(
+              "timed out reading " + topic + " for " + key + "; got " + got.size());
         }
         for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
           if (key.equals(r.key())) {
@@ -158,11 +168,19 @@ class OutboxIT {
           () -> {
             try {
               Map<TopicPartition, OffsetAndMetadata> committed =
-                  admin.listConsumerGroupOffsets("ferry-planner").partitionsToOffsetAndMetadata().get();
+                  admin
+                      .listConsumerGroupOffsets("ferry-planner")
+                      .partitionsToOffsetAndMetadata()
+                      .get();
               Set<TopicPartition> parts =
                   Set.copyOf(
-                      admin.describeTopics(List.of(Topics.JOBS)).allTopicNames().get().get(Topics.JOBS)
-                          .partitions().stream()
+                      admin
+                          .describeTopics(List.of(Topics.JOBS))
+                          .allTopicNames()
+                          .get()
+                          .get(Topics.JOBS)
+                          .partitions()
+                          .stream()
                           .map(i -> new TopicPartition(Topics.JOBS, i.partition()))
                           .toList());
               Map<TopicPartition, OffsetSpec> latest = new HashMap<>();

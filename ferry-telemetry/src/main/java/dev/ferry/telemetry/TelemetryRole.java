@@ -5,8 +5,8 @@ package dev.ferry.telemetry;
  *
  * <p>Not built yet: the Kafka Streams aggregation, Prometheus export, consistency checker and
  * anomaly detector arrive with the telemetry issue. Until then the role is {@link #notBuilt()},
- * which only says so in the log. The transfer facts it will consume are already published to
- * {@code ferry.transfers} from the control plane's outbox.
+ * which only says so in the log. The transfer facts it will consume are already published to {@code
+ * ferry.transfers} from the control plane's outbox.
  */
 public interface TelemetryRole extends AutoCloseable {
 

@@ -24,9 +24,9 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,7 +151,12 @@ public class Planner implements SmartLifecycle {
       failures = 0;
     } catch (RuntimeException e) {
       if (++failures < MAX_FAILURES) {
-        log.warn("planning {} failed (try {} of {}); retrying: {}", r.key(), failures, MAX_FAILURES, e.toString());
+        log.warn(
+            "planning {} failed (try {} of {}); retrying: {}",
+            r.key(),
+            failures,
+            MAX_FAILURES,
+            e.toString());
         consumer.seek(tp, r.offset());
         pause();
         return false;

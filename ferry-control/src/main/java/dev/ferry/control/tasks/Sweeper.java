@@ -23,8 +23,9 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Keeps tasks moving when workers do not: re-queues {@code RUNNING} tasks whose lease expired and
  * {@code DISPATCHED} tasks nobody claimed (attempt + 1, after exponential backoff with full
- * jitter), and dispatches {@code PENDING} tasks whose backoff has passed. Rows are taken with
- * {@code FOR UPDATE SKIP LOCKED}, so sweepers on several replicas share the work.
+ * jitter), dispatches {@code PENDING} tasks whose backoff has passed, and forgets callback ids too
+ * old to be replayed. Rows are taken with {@code FOR UPDATE SKIP LOCKED}, so sweepers on several
+ * replicas share the work.
  *
  * <p>{@link #sweepOnce()} is one deterministic step against the injected clock; the lifecycle only
  * calls it on a timer.
@@ -41,6 +42,7 @@ public class Sweeper implements SmartLifecycle {
   private final TaskService tasks;
   private final TaskDispatcher dispatcher;
   private final Outbox outbox;
+  private final CallbackVerifier callbacks;
   private ScheduledExecutorService timer;
 
   public Sweeper(
@@ -50,7 +52,8 @@ public class Sweeper implements SmartLifecycle {
       FerryProperties properties,
       TaskService tasks,
       TaskDispatcher dispatcher,
-      Outbox outbox) {
+      Outbox outbox,
+      CallbackVerifier callbacks) {
     this.db = db;
     this.tx = tx;
     this.clock = clock;
@@ -58,6 +61,7 @@ public class Sweeper implements SmartLifecycle {
     this.tasks = tasks;
     this.dispatcher = dispatcher;
     this.outbox = outbox;
+    this.callbacks = callbacks;
   }
 
   /** What one sweep did. */
@@ -85,6 +89,7 @@ public class Sweeper implements SmartLifecycle {
             "not-claimed",
             "no worker claimed the task within " + properties.dispatchTimeout());
     int dispatched = dispatchDue(now);
+    callbacks.forgetOldIds();
     return new Sweep(expired, unclaimed, dispatched);
   }
 
