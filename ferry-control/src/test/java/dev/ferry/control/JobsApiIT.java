@@ -174,6 +174,22 @@ class JobsApiIT {
     assertThat(seen).hasSize(5).doesNotHaveDuplicates();
   }
 
+  @Test
+  void shouldServeOpenApiHealthAndMetricsWithoutAToken() {
+    Response api = h.call("GET", "/api/v1/openapi.yaml", null, (String) null);
+    assertThat(api.status()).isEqualTo(200);
+    assertThat(api.contentType()).startsWith("application/yaml");
+    assertThat(api.body()).contains("openapi: 3.1");
+
+    Response ready = h.call("GET", "/actuator/health/readiness", null, (String) null);
+    assertThat(ready.status()).as(ready.body()).isEqualTo(200);
+    assertThat(ready.json().get("components").propertyNames()).contains("db", "kafka");
+
+    Response metrics = h.call("GET", "/metrics", null, (String) null);
+    assertThat(metrics.status()).isEqualTo(200);
+    assertThat(metrics.body()).contains("jvm_memory_used_bytes", "process_cpu_usage");
+  }
+
   private Map<String, Object> withField(Harness.Tenant t, String field, Object value) {
     Map<String, Object> m = new java.util.HashMap<>(t.copyJob("in", "out"));
     m.put(field, value);

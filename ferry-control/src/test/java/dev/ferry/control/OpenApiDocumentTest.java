@@ -1,6 +1,7 @@
 package dev.ferry.control;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 
 import dev.ferry.control.api.ApiProblem;
 import dev.ferry.control.api.Requests;
@@ -63,7 +64,9 @@ import org.springframework.context.annotation.ClassPathScanningCandidateComponen
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.core.io.ClassPathResource;
 import org.springframework.core.type.filter.AnnotationTypeFilter;
-import org.springframework.http.ResponseEntity;
+import org.springframework.mock.web.MockHttpServletResponse;
+import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.setup.MockMvcBuilders;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
@@ -442,12 +445,22 @@ class OpenApiDocumentTest {
   }
 
   @Test
-  void shouldServeTheDocumentAsYaml() throws IOException {
-    ResponseEntity<byte[]> response = new OpenApiController().document();
-    assertThat(response.getStatusCode().value()).isEqualTo(200);
-    assertThat(response.getHeaders().getContentType()).hasToString("application/yaml");
+  void shouldServeTheDocumentAsYamlWhateverTheClientAccepts() throws Exception {
+    byte[] document;
     try (InputStream in = new ClassPathResource(OpenApiController.RESOURCE).getInputStream()) {
-      assertThat(response.getBody()).isEqualTo(in.readAllBytes());
+      document = in.readAllBytes();
+    }
+    MockMvc mvc = MockMvcBuilders.standaloneSetup(new OpenApiController()).build();
+    for (String accept : List.of("*/*", "application/yaml", "application/json", "text/html")) {
+      MockHttpServletResponse response =
+          mvc.perform(get("/api/v1/openapi.yaml").header("Accept", accept))
+              .andReturn()
+              .getResponse();
+      assertThat(response.getStatus()).as("status for Accept: %s", accept).isEqualTo(200);
+      assertThat(response.getContentType())
+          .as("type for Accept: %s", accept)
+          .isEqualTo("application/yaml");
+      assertThat(response.getContentAsByteArray()).isEqualTo(document);
     }
   }
 

@@ -5,8 +5,12 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 
-/** Opens endpoints by URI. Only {@code file:} exists so far. */
+/**
+ * Opens endpoints by URI: {@code file:} here, other schemes through the {@link StorageProvider}s
+ * of the adapter modules on the class path.
+ */
 public final class StorageEndpoints {
   private StorageEndpoints() {}
 
@@ -26,6 +30,11 @@ public final class StorageEndpoints {
     String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
     if (scheme.equals("file")) {
       return LocalFileSystemEndpoint.open(parsed);
+    }
+    for (StorageProvider provider : ServiceLoader.load(StorageProvider.class)) {
+      if (provider.schemes().contains(scheme)) {
+        return provider.open(parsed, credentials == null ? Map.of() : credentials);
+      }
     }
     throw new StorageException(
         ErrorClass.UNSUPPORTED,

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * The behaviour every {@link StorageEndpoint} adapter shares. Subclasses supply a fresh, empty
  * endpoint per test.
  */
-abstract class StorageEndpointContractTest {
+public abstract class StorageEndpointContractTest {
 
   protected StorageEndpoint endpoint;
 

@@ -1,0 +1,2 @@
+/** The s3 storage adapter. */
+package dev.ferry.storage.s3;

@@ -1,0 +1,2 @@
+/** The sftp storage adapter. */
+package dev.ferry.storage.sftp;
