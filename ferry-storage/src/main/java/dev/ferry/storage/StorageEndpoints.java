@@ -8,8 +8,8 @@ import java.util.Map;
 import java.util.ServiceLoader;
 
 /**
- * Opens endpoints by URI: {@code file:} here, other schemes through the {@link StorageProvider}s
- * of the adapter modules on the class path.
+ * Opens endpoints by URI: {@code file:} here, other schemes through the {@link StorageProvider}s of
+ * the adapter modules on the class path.
  */
 public final class StorageEndpoints {
   private StorageEndpoints() {}

@@ -75,7 +75,7 @@ public class JobService {
   }
 
   /** The validated form of a request; its JSON is what the idempotency hash covers. */
-  record Spec(
+  public record Spec(
       String sourceEndpoint,
       String sourcePath,
       String destinationEndpoint,
@@ -201,7 +201,7 @@ public class JobService {
         .orElseThrow(() -> ApiProblem.badRequest(field + " '" + name + "' does not exist"));
   }
 
-  Spec validate(JobRequest r) {
+  public Spec validate(JobRequest r) {
     if (r == null) {
       throw ApiProblem.badRequest("request body is required");
     }
@@ -417,6 +417,100 @@ public class JobService {
                     instant(rs, "created_at"),
                     instant(rs, "finished_at")))
         .list();
+  }
+
+  /**
+   * A file of a job across its tasks and retries: where it stands, and its first and last error.
+   */
+  public record FileView(
+      String source,
+      String destination,
+      long size,
+      String status,
+      long bytes,
+      String checksum,
+      int attempts,
+      FileResultError firstError,
+      FileResultError lastError,
+      UUID taskId) {}
+
+  /** An error as kept per file. */
+  public record FileResultError(String errorClass, String message, boolean retryable) {
+    static FileResultError of(dev.ferry.model.protocol.FileResult.FileError e) {
+      return e == null ? null : new FileResultError(e.errorClass(), e.message(), e.retryable());
+    }
+  }
+
+  /**
+   * The job's files, each once: a file retried in a later task shows its latest outcome, its first
+   * error from the earliest task and its attempts summed over tasks.
+   *
+   * @param status null for all, else {@code pending|succeeded|skipped|failed}
+   */
+  public List<FileView> files(UUID tenant, UUID jobId, String status) {
+    get(tenant, jobId);
+    String wanted =
+        status == null || status.isBlank()
+            ? null
+            : status.strip().toUpperCase(java.util.Locale.ROOT);
+    if (wanted != null && !List.of("PENDING", "SUCCEEDED", "SKIPPED", "FAILED").contains(wanted)) {
+      throw ApiProblem.badRequest(
+          "status '" + status + "' is not one of pending|succeeded|skipped|failed");
+    }
+    record Row(UUID task, String files, String results) {}
+    java.util.LinkedHashMap<String, FileView> out = new java.util.LinkedHashMap<>();
+    for (Row r :
+        db.sql("SELECT id, files, results FROM tasks WHERE job_id = ? ORDER BY seq")
+            .param(jobId)
+            .query(
+                (rs, i) -> new Row(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)))
+            .list()) {
+      Map<String, FileRecord> results = dispatcher.results(r.results());
+      for (dev.ferry.model.protocol.FileItem f :
+          json.readValue(
+              r.files(),
+              new tools.jackson.core.type.TypeReference<
+                  List<dev.ferry.model.protocol.FileItem>>() {})) {
+        FileRecord rec = results.get(f.source());
+        FileView before = out.get(f.source());
+        if (rec == null) {
+          if (before == null) {
+            out.put(
+                f.source(),
+                new FileView(
+                    f.source(),
+                    f.destination(),
+                    f.size(),
+                    "PENDING",
+                    0,
+                    null,
+                    0,
+                    null,
+                    null,
+                    r.task()));
+          }
+          continue;
+        }
+        FileResultError first =
+            before != null && before.firstError() != null
+                ? before.firstError()
+                : FileResultError.of(rec.firstError());
+        out.put(
+            f.source(),
+            new FileView(
+                f.source(),
+                f.destination(),
+                f.size(),
+                rec.status().name(),
+                rec.bytes(),
+                rec.checksum(),
+                rec.attempts() + (before == null ? 0 : before.attempts()),
+                first,
+                FileResultError.of(rec.error()),
+                r.task()));
+      }
+    }
+    return out.values().stream().filter(v -> wanted == null || v.status().equals(wanted)).toList();
   }
 
   /** One entry of a job's history. */

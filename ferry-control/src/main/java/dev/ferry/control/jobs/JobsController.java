@@ -22,9 +22,27 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/jobs")
 public class JobsController {
   private final JobService jobs;
+  private final DryRun dryRun;
 
-  public JobsController(JobService jobs) {
+  public JobsController(JobService jobs, DryRun dryRun) {
     this.jobs = jobs;
+    this.dryRun = dryRun;
+  }
+
+  /**
+   * What the job would move, without submitting it: {@code POST /api/v1/jobs/plan} with the body of
+   * a submission. Lists the source and examines the destination; writes nothing.
+   */
+  @PostMapping("/plan")
+  public DryRun.Plan plan(
+      Caller caller,
+      @RequestParam(defaultValue = "1000") int limit,
+      @RequestBody(required = false) JobRequest request) {
+    UUID tenant = caller.require(Role.OPERATOR);
+    if (limit < 0 || limit > 10_000) {
+      throw dev.ferry.control.api.ApiProblem.badRequest("limit must be between 0 and 10000");
+    }
+    return dryRun.plan(tenant, request, limit);
   }
 
   /** 201 with the new job, or 200 with the very same body when it replays an Idempotency-Key. */
@@ -69,6 +87,13 @@ public class JobsController {
   @GetMapping("/{id}/tasks")
   public List<JobService.TaskView> tasks(Caller caller, @PathVariable String id) {
     return jobs.tasks(caller.require(Role.VIEWER), Requests.uuid("id", id));
+  }
+
+  /** The job's files with their latest outcome and first and last error; {@code ?status=failed}. */
+  @GetMapping("/{id}/files")
+  public List<JobService.FileView> files(
+      Caller caller, @PathVariable String id, @RequestParam(required = false) String status) {
+    return jobs.files(caller.require(Role.VIEWER), Requests.uuid("id", id), status);
   }
 
   @GetMapping("/{id}/history")

@@ -298,17 +298,22 @@ public class Planner implements SmartLifecycle {
             .query(
                 (rs, i) -> new Paths(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3)))
             .single();
-    EndpointRef ref = endpoints.reference(p.source());
+    return listFiles(endpoints.reference(p.source()), p.sourcePath(), p.destPath());
+  }
+
+  /**
+   * Every file below {@code sourcePath} of an endpoint, in path order, each with its destination
+   * path below {@code destPath}.
+   */
+  public static List<FileItem> listFiles(EndpointRef ref, String sourcePath, String destPath) {
     List<FileItem> files = new ArrayList<>();
     try (StorageEndpoint source = StorageEndpoints.open(ref.uri(), ref.credentials())) {
       String token = null;
       do {
-        ListPage page =
-            source.list(p.sourcePath().isEmpty() ? null : p.sourcePath(), token, LIST_PAGE);
+        ListPage page = source.list(sourcePath.isEmpty() ? null : sourcePath, token, LIST_PAGE);
         for (StorageEntry e : page.entries()) {
           files.add(
-              new FileItem(
-                  e.path(), destinationOf(e.path(), p.sourcePath(), p.destPath()), e.size()));
+              new FileItem(e.path(), destinationOf(e.path(), sourcePath, destPath), e.size()));
         }
         token = page.nextPageToken();
       } while (token != null);

@@ -5,7 +5,6 @@ import dev.ferry.control.outbox.Outbox;
 import dev.ferry.model.event.EventTypes;
 import dev.ferry.model.event.Topics;
 import dev.ferry.model.protocol.FileItem;
-import dev.ferry.model.protocol.FileResult;
 import dev.ferry.model.protocol.TaskDispatched;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -147,7 +146,7 @@ public class TaskDispatcher {
             (rs, i) -> {
               List<FileItem> files =
                   json.readValue(rs.getString("files"), new TypeReference<List<FileItem>>() {});
-              Map<String, FileResult> results = results(rs.getString("results"));
+              Map<String, FileRecord> results = results(rs.getString("results"));
               List<FileItem> failed = unfinished(files, results);
               return new NewTask(
                   failed,
@@ -160,20 +159,20 @@ public class TaskDispatcher {
         .toList();
   }
 
-  /** Latest result per source path, as kept in {@code tasks.results}. */
-  public Map<String, FileResult> results(String column) {
+  /** What is known per source path, as kept in {@code tasks.results}. */
+  public Map<String, FileRecord> results(String column) {
     return column == null
         ? Map.of()
-        : json.readValue(column, new TypeReference<Map<String, FileResult>>() {});
+        : json.readValue(column, new TypeReference<Map<String, FileRecord>>() {});
   }
 
   /** Files without a SUCCEEDED or SKIPPED result. */
-  public static List<FileItem> unfinished(List<FileItem> files, Map<String, FileResult> results) {
+  public static List<FileItem> unfinished(List<FileItem> files, Map<String, FileRecord> results) {
     return files.stream()
         .filter(
             f -> {
-              FileResult r = results.get(f.source());
-              return r == null || r.status() == FileResult.Status.FAILED;
+              FileRecord r = results.get(f.source());
+              return r == null || !r.finished();
             })
         .toList();
   }

@@ -3,6 +3,7 @@ package dev.ferry.control.tasks;
 import dev.ferry.control.FerryProperties;
 import dev.ferry.control.api.ApiProblem;
 import dev.ferry.control.endpoints.EndpointService;
+import dev.ferry.control.jobs.FileRecord;
 import dev.ferry.control.jobs.JobErrors;
 import dev.ferry.control.jobs.JobLifecycle;
 import dev.ferry.control.jobs.TaskDispatcher;
@@ -275,7 +276,7 @@ public class TaskService {
     List<FileItem> leased = TaskDispatcher.unfinished(files(t), dispatcher.results(t.results()));
     Map<String, FileItem> bySource = new LinkedHashMap<>();
     leased.forEach(f -> bySource.put(f.source(), f));
-    Map<String, FileResult> results = new LinkedHashMap<>(dispatcher.results(t.results()));
+    Map<String, FileRecord> results = new LinkedHashMap<>(dispatcher.results(t.results()));
     long doneFiles = 0;
     long doneBytes = 0;
     long skipped = 0;
@@ -289,7 +290,7 @@ public class TaskService {
       if (item == null) {
         continue; // not part of this attempt (or reported twice): ignore
       }
-      results.put(r.source(), r);
+      results.put(r.source(), FileRecord.fold(results.get(r.source()), r));
       switch (r.status()) {
         case SUCCEEDED -> {
           doneFiles++;
@@ -319,7 +320,7 @@ public class TaskService {
               0,
               null,
               new FileResult.FileError("not-reported", "worker did not report this file", true));
-      results.put(missing.source(), r);
+      results.put(missing.source(), FileRecord.fold(results.get(missing.source()), r));
       JobErrors je =
           new JobErrors(
               now,
@@ -365,7 +366,7 @@ public class TaskService {
             doneFiles + skipped,
             results.values().stream()
                 .filter(r -> r.status() == FileResult.Status.SUCCEEDED)
-                .mapToLong(FileResult::bytes)
+                .mapToLong(FileRecord::bytes)
                 .sum(),
             Timestamp.from(now),
             next.isTerminal(),
