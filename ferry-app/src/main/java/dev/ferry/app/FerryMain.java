@@ -1,15 +1,30 @@
 package dev.ferry.app;
 
+import dev.ferry.app.cli.AdminCommands;
+import dev.ferry.app.cli.CliException;
+import dev.ferry.app.cli.CopyCommand;
+import dev.ferry.app.cli.JobsCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code ferry} command: server, demo, and (later) the CLI commands. */
+/** The {@code ferry} command: server, demo, and the CLI over the REST API. */
 @Command(
     name = "ferry",
     mixinStandardHelpOptions = true,
     versionProvider = FerryMain.Version.class,
     description = "Move data between sites and prove that nothing was lost.",
-    subcommands = {ServerCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServerCommand.class,
+      DemoCommand.class,
+      CopyCommand.Cp.class,
+      CopyCommand.Sync.class,
+      JobsCommand.class,
+      AdminCommands.Sites.class,
+      AdminCommands.Endpoints.class,
+      AdminCommands.Tokens.class,
+      CompletionCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class FerryMain implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -19,11 +34,24 @@ public final class FerryMain implements Runnable {
 
   /** Runs the command line and returns its exit code. */
   public static int execute(String... args) {
+    return execute(
+        new java.io.PrintWriter(System.out, true), new java.io.PrintWriter(System.err, true), args);
+  }
+
+  /** Runs the command line with the given output streams and returns its exit code. */
+  public static int execute(java.io.PrintWriter out, java.io.PrintWriter err, String... args) {
     CommandLine cli = new CommandLine(new FerryMain());
+    cli.setOut(out);
+    cli.setErr(err);
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           cmd.getErr().println("ferry: " + oneLine(e));
-          return 1;
+          return e instanceof CliException c ? c.exitCode() : 1;
+        });
+    cli.setParameterExceptionHandler(
+        (e, args2) -> {
+          e.getCommandLine().getErr().println("ferry: " + e.getMessage() + " (see --help)");
+          return 2;
         });
     return cli.execute(args);
   }
