@@ -6,6 +6,7 @@ import dev.ferry.model.protocol.ClaimRequest;
 import dev.ferry.model.protocol.CompleteRequest;
 import dev.ferry.model.protocol.FileResult;
 import dev.ferry.model.protocol.HeartbeatRequest;
+import dev.ferry.model.protocol.ResumePoint;
 import dev.ferry.model.protocol.WorkerProtocol;
 import dev.ferry.model.webhook.WebhookSecret;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,6 +14,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -125,6 +127,55 @@ class CallbackIT {
     Harness.Response late =
         callbacks.post(WorkerProtocol.completePath(task), new CompleteRequest("w1", 2, 1, results));
     assertThat(late.status()).isEqualTo(409);
+  }
+
+  @Test
+  void shouldHandResumePointsFromAFailedAttemptToTheNextOne() throws Exception {
+    Harness.Tenant t = h.tenant("resume");
+    UUID task = dispatchedTask(t);
+    JsonNode lease =
+        callbacks.post(WorkerProtocol.claimPath(task), new ClaimRequest("w1", 1)).json();
+    String file = lease.get("files").get(0).get("source").asString();
+    ResumePoint point = new ResumePoint("upload-123", 1024, List.of("e3069283"), 4096);
+    Harness.Response beat =
+        callbacks.post(
+            WorkerProtocol.heartbeatPath(task),
+            new HeartbeatRequest("w1", 1, 1024, 0, 5000, Map.of(file, point)));
+    assertThat(beat.status()).as(beat.body()).isEqualTo(200);
+
+    List<FileResult> results = new ArrayList<>();
+    for (JsonNode f : lease.get("files")) {
+      results.add(
+          new FileResult(
+              f.get("source").asString(),
+              FileResult.Status.FAILED,
+              0,
+              null,
+              new FileResult.FileError("io", "connection reset", true)));
+    }
+    Harness.Response failed =
+        callbacks.post(WorkerProtocol.completePath(task), new CompleteRequest("w1", 1, 5, results));
+    assertThat(failed.text("state")).isEqualTo("PENDING");
+
+    h.clock.advance(java.time.Duration.ofSeconds(2));
+    assertThat(h.bean(dev.ferry.control.tasks.Sweeper.class).sweepOnce().dispatched()).isPositive();
+    JsonNode second =
+        callbacks.post(WorkerProtocol.claimPath(task), new ClaimRequest("w2", 2)).json();
+    assertThat(second.get("files")).hasSize(3);
+    assertThat(second.get("resume").get(file).get("token").asString()).isEqualTo("upload-123");
+    assertThat(second.get("resume").get(file).get("chunkChecksums").get(0).asString())
+        .isEqualTo("e3069283");
+
+    JsonNode files =
+        h.call(
+                "GET",
+                "/api/v1/jobs/" + lease.get("jobId").asString() + "/files",
+                t.admin,
+                (String) null)
+            .json();
+    assertThat(files.get(0).get("firstError").get("message").asString())
+        .isEqualTo("connection reset");
+    assertThat(files.get(0).get("attempts").asInt()).isEqualTo(1);
   }
 
   private String taskState(UUID task) {

@@ -24,6 +24,7 @@ import dev.ferry.model.protocol.HeartbeatRequest;
 import dev.ferry.model.protocol.HeartbeatResponse;
 import dev.ferry.model.protocol.Lease;
 import dev.ferry.model.protocol.ReleaseRequest;
+import dev.ferry.model.protocol.ResumePoint;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -101,7 +102,8 @@ public class TaskService {
       String files,
       String results,
       Instant leaseExpiresAt,
-      Instant dispatchedAt) {}
+      Instant dispatchedAt,
+      String resume) {}
 
   /**
    * Locks the task's job row, then the task row: every writer takes the job first (cancel does
@@ -115,7 +117,7 @@ public class TaskService {
         .optional();
     return db.sql(
             "SELECT id, job_id, tenant_id, state, attempt, max_attempts, worker_id, source_site,"
-                + " dest_site, files, results, lease_expires_at, dispatched_at FROM tasks"
+                + " dest_site, files, results, lease_expires_at, dispatched_at, resume FROM tasks"
                 + " WHERE id = ? FOR UPDATE")
         .param(taskId)
         .query(
@@ -133,7 +135,8 @@ public class TaskService {
                     rs.getString("files"),
                     rs.getString("results"),
                     instant(rs.getTimestamp("lease_expires_at")),
-                    instant(rs.getTimestamp("dispatched_at"))))
+                    instant(rs.getTimestamp("dispatched_at")),
+                    rs.getString("resume")))
         .optional()
         .orElseThrow(() -> ApiProblem.notFound("task", taskId));
   }
@@ -203,6 +206,14 @@ public class TaskService {
                         rs.getString(5)))
             .single();
     List<FileItem> files = TaskDispatcher.unfinished(files(t), dispatcher.results(t.results()));
+    Map<String, ResumePoint> points = resumePoints(t.resume());
+    Map<String, ResumePoint> resume = new LinkedHashMap<>();
+    files.forEach(
+        f -> {
+          if (points.containsKey(f.source())) {
+            resume.put(f.source(), points.get(f.source()));
+          }
+        });
     return new Lease(
         t.id(),
         t.jobId(),
@@ -213,7 +224,14 @@ public class TaskService {
         OverwritePolicy.valueOf(j.overwrite()),
         endpoints.reference(j.src()),
         endpoints.reference(j.dst()),
-        files);
+        files,
+        resume);
+  }
+
+  private Map<String, ResumePoint> resumePoints(String column) {
+    return column == null
+        ? Map.of()
+        : json.readValue(column, new TypeReference<Map<String, ResumePoint>>() {});
   }
 
   private List<FileItem> files(Row t) {
@@ -237,11 +255,14 @@ public class TaskService {
           Instant expires = clock.instant().plus(properties.leaseDuration());
           db.sql(
                   "UPDATE tasks SET lease_expires_at = ?, bytes_done = ?, files_done = ?,"
-                      + " updated_at = ? WHERE id = ?")
+                      + " bytes_per_second = ?, resume = resume || ?::jsonb, updated_at = ?"
+                      + " WHERE id = ?")
               .params(
                   Timestamp.from(expires),
                   req.bytesDone(),
                   req.filesDone(),
+                  Math.max(0, req.bytesPerSecond()),
+                  json.writeValueAsString(req.resume()),
                   Timestamp.from(clock.instant()),
                   taskId)
               .update();
@@ -343,12 +364,20 @@ public class TaskService {
       next = TaskState.FAILED;
     }
     t.state().transitionTo(next);
+    Map<String, ResumePoint> keptResume = new LinkedHashMap<>(resumePoints(t.resume()));
+    results.forEach(
+        (source, r) -> {
+          if (r.finished()) {
+            keptResume.remove(source);
+          }
+        });
     Instant notBefore =
         next == TaskState.PENDING
             ? now.plus(backoff.delay(t.attempt(), ThreadLocalRandom.current()))
             : null;
     db.sql(
             "UPDATE tasks SET state = ?, attempt = attempt + ?, results = ?::jsonb,"
+                + " resume = ?::jsonb, bytes_per_second = 0,"
                 + " first_error = coalesce(first_error, ?::jsonb),"
                 + " last_error = coalesce(?::jsonb, last_error), not_before = ?::timestamptz,"
                 + " worker_id = CASE WHEN ? THEN NULL ELSE worker_id END,"
@@ -359,6 +388,7 @@ public class TaskService {
             next.name(),
             next == TaskState.PENDING ? 1 : 0,
             json.writeValueAsString(results),
+            json.writeValueAsString(next.isTerminal() ? Map.of() : keptResume),
             firstError == null ? null : json.writeValueAsString(firstError),
             lastError == null ? null : json.writeValueAsString(lastError),
             notBefore == null ? null : Timestamp.from(notBefore),

@@ -78,6 +78,28 @@ class ProtocolJsonTest {
         BROKEN,
         new FileError("io", "connection reset", false),
         new HeartbeatRequest("worker-site-a-1", 3, 9_000_000_000L, 17),
+        new HeartbeatRequest(
+            "worker-site-a-1",
+            3,
+            9_000_000_000L,
+            17,
+            250_000_000L,
+            Map.of(
+                "a/b.bin", new ResumePoint("tok", 8_388_608L, List.of("e3069283"), 20_000_000L))),
+        new Lease(
+            TASK,
+            JOB,
+            4,
+            EXPIRES,
+            TransferMode.COPY,
+            ChecksumAlgorithm.CRC32C,
+            OverwritePolicy.ALWAYS,
+            SOURCE,
+            DESTINATION,
+            List.of(new FileItem("a/b.bin", "b/a/b.bin", 20_000_000L)),
+            Map.of(
+                "a/b.bin",
+                new ResumePoint("tok", 8_388_608L, List.of("e3069283", "00000000"), 20_000_000L))),
         new HeartbeatResponse(Action.CONTINUE, EXPIRES),
         new HeartbeatResponse(Action.CANCEL, null),
         LEASE,
@@ -169,7 +191,10 @@ class ProtocolJsonTest {
   private static void addUnknownFields(JsonNode node) {
     if (node instanceof ObjectNode object) {
       for (var property : object.properties()) {
-        if (!property.getKey().equals("credentials")) {
+        if (property.getKey().equals("resume")) {
+          // a map keyed by path: its values are objects, the map itself has no fixed fields
+          property.getValue().forEach(ProtocolJsonTest::addUnknownFields);
+        } else if (!property.getKey().equals("credentials")) {
           addUnknownFields(property.getValue());
         }
       }
