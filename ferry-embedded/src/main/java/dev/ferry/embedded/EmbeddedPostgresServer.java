@@ -287,7 +287,9 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
             .setServerConfig("synchronous_commit", "off")
             .setServerConfig("full_page_writes", "off");
       } else {
-        zonky.setServerConfig("synchronous_commit", "on");
+        // A persistent server belongs to its owner (FerryRuntime), whose shutdown hook stops it
+        // after the control plane: zonky's own hook would stop it first, under a running app.
+        zonky.setServerConfig("synchronous_commit", "on").setRegisterShutdownHook(false);
       }
       serverConfig.forEach(zonky::setServerConfig);
 
