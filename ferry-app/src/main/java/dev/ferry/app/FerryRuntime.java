@@ -5,9 +5,12 @@ import dev.ferry.control.auth.LocalSecrets;
 import dev.ferry.embedded.EmbeddedKafkaBroker;
 import dev.ferry.embedded.EmbeddedPostgresServer;
 import dev.ferry.model.webhook.WebhookSecret;
+import dev.ferry.telemetry.TelemetryConfig;
 import dev.ferry.telemetry.TelemetryRole;
+import dev.ferry.telemetry.TelemetryService;
 import dev.ferry.worker.Worker;
 import dev.ferry.worker.WorkerConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -78,13 +81,39 @@ public final class FerryRuntime implements AutoCloseable {
       props.put("ferry.kafka.partitions", 3);
     }
     props.put("ferry.kafka.bootstrap-servers", kafkaBootstrap);
+    TelemetryService telemetryService = null;
+    if (roles.contains(Roles.TELEMETRY)) {
+      telemetryService =
+          new TelemetryService(
+              TelemetryConfig.builder()
+                  .bootstrapServers(kafkaBootstrap)
+                  .stateDir(o.dataDir.toAbsolutePath().resolve("telemetry"))
+                  .build());
+      telemetryService.start(); // returns at once; waits for its topics in the background
+      telemetry = telemetryService;
+    }
     WebhookSecret workerSecret = null;
     if (roles.contains(Roles.CONTROL)) {
+      TelemetryService queries = telemetryService;
       control =
           new SpringApplicationBuilder(ControlPlaneApplication.class)
               .properties(props)
               .registerShutdownHook(false)
+              .initializers(
+                  ctx -> {
+                    if (queries != null) {
+                      // /api/v1/links reads this process's telemetry stores
+                      ctx.getBeanFactory().registerSingleton("telemetryQueries", queries.queries());
+                    }
+                  })
               .run();
+      if (telemetryService != null) {
+        // /metrics shows the per-link series from the telemetry stores
+        control
+            .getBean(PrometheusMeterRegistry.class)
+            .getPrometheusRegistry()
+            .register(telemetryService.metricsCollector());
+      }
       int port = ((WebServerApplicationContext) control).getWebServer().getPort();
       baseUrl = "http://127.0.0.1:" + port;
       LocalSecrets secrets = control.getBean(LocalSecrets.class);
@@ -110,10 +139,6 @@ public final class FerryRuntime implements AutoCloseable {
                   .concurrency(o.workerConcurrency)
                   .build());
       worker.start();
-    }
-    if (roles.contains(Roles.TELEMETRY)) {
-      telemetry = TelemetryRole.notBuilt();
-      telemetry.start();
     }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     out.println();

@@ -92,6 +92,44 @@ class EmbeddedEndToEndIT {
         Thread.sleep(100);
       }
       before = snapshot(base, token, jobId);
+
+      // The telemetry role counted exactly the 1,000 transfers the database recorded, and
+      // /metrics exports the same number.
+      long linkDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+      JsonNode links = null;
+      while (System.nanoTime() < linkDeadline) {
+        HttpResponse<String> r =
+            http.send(
+                HttpRequest.newBuilder(URI.create(base + "/api/v1/links"))
+                    .header("Authorization", "Bearer " + token)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          links = json.readTree(r.body());
+          if (links.size() == 1 && links.get(0).get("succeeded").asLong() == 1000) {
+            break;
+          }
+        }
+        Thread.sleep(200);
+      }
+      assertThat(links).as("links").isNotNull().hasSize(1);
+      assertThat(links.get(0).get("sourceSite").asString()).isEqualTo("SITE_A");
+      assertThat(links.get(0).get("succeeded").asLong()).isEqualTo(1000);
+      assertThat(links.get(0).get("failed").asLong()).isZero();
+      String metrics =
+          http.send(
+                  HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      String tenantId = tenant.get("tenant").get("id").asString();
+      assertThat(metrics.lines())
+          .filteredOn(l -> l.startsWith("ferry_transfers_total{"))
+          .filteredOn(l -> l.contains("outcome=\"succeeded\"") && l.contains(tenantId))
+          .singleElement()
+          .satisfies(
+              l ->
+                  assertThat(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                      .isEqualTo(1000.0));
       Files.writeString(tmp.resolve("token"), token);
     }
 

@@ -308,7 +308,8 @@ class OpenApiDocumentTest {
       if (h.hasAnnotated(RequestBody.class)) {
         assertThat(codes).as("%s reads a body", h).contains("400", "413");
       }
-      if (h.hasAnnotated(PathVariable.class)) {
+      if (h.hasAnnotated(PathVariable.class) && !h.path().startsWith("/api/v1/links/")) {
+        // link series are looked up by site names, not ids: an unknown link has no windows
         assertThat(codes).as("%s takes an id", h).contains("400", "404");
       }
       if (worker) {

@@ -3,10 +3,9 @@ package dev.ferry.telemetry;
 /**
  * The telemetry role's seam: what {@code ferry server --roles telemetry} starts and stops.
  *
- * <p>Not built yet: the Kafka Streams aggregation, Prometheus export, consistency checker and
- * anomaly detector arrive with the telemetry issue. Until then the role is {@link #notBuilt()},
- * which only says so in the log. The transfer facts it will consume are already published to {@code
- * ferry.transfers} from the control plane's outbox.
+ * <p>{@link TelemetryService} is the role: Kafka Streams aggregation of {@code ferry.transfers} and
+ * the Prometheus export. The consistency checker and the anomaly detector are not built yet. {@link
+ * #notBuilt()} remains for a runtime that does not run the role.
  */
 public interface TelemetryRole extends AutoCloseable {
 

@@ -342,6 +342,7 @@ public class TaskService {
               null,
               new FileResult.FileError("not-reported", "worker did not report this file", true));
       results.put(missing.source(), FileRecord.fold(results.get(missing.source()), r));
+      facts.add(fact(t, missing, r, req.durationMillis()));
       JobErrors je =
           new JobErrors(
               now,

@@ -1,0 +1,39 @@
+package dev.ferry.telemetry.query;
+
+import dev.ferry.telemetry.aggregate.LinkKey;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Read access to the aggregates: what {@code GET /api/v1/links}, the series endpoint and the
+ * Prometheus collector need.
+ *
+ * <p>The one implementation today, {@link LocalStoreQueries}, answers from the state stores of
+ * <em>this</em> instance: complete when one instance runs (the embedded and single-node case), a
+ * subset of the partitions when several run. Cross-instance queries are not built; the seam is this
+ * interface plus {@code TelemetryConfig.applicationServer}: an implementation would find each
+ * partition's owner with {@code KafkaStreams.streamsMetadataForStore(...)}, ask the other instances
+ * over HTTP, and merge the answers with {@code LinkStats.merge} (results are mergeable by
+ * construction).
+ *
+ * <p>Implementations are thread-safe. Every result is a private copy. While the stores cannot be
+ * read (start, rebalance, restore, shutdown), methods throw {@link TelemetryUnavailableException}.
+ */
+public interface TelemetryQueries {
+
+  /** Every link with facts, in (tenant, source, destination) order. */
+  List<LinkTotals> links();
+
+  /** One link's totals; empty when it has no facts (here). */
+  Optional<LinkTotals> link(LinkKey link);
+
+  /**
+   * The link's windows whose start is in {@code [from, to)}, in start order. Minutes without facts
+   * have no window. Windows older than the window retention (24 h by default) are gone.
+   */
+  List<WindowPoint> series(LinkKey link, Instant from, Instant to);
+
+  /** Per (tenant, site), the latest event time of a fact with the site at either end. */
+  List<SiteFreshness> siteFreshness();
+}

@@ -1,0 +1,171 @@
+package dev.ferry.telemetry.streams;
+
+import dev.ferry.model.Json;
+import dev.ferry.model.event.Envelope;
+import dev.ferry.model.event.Topics;
+import dev.ferry.telemetry.aggregate.InvalidFactException;
+import dev.ferry.telemetry.aggregate.LinkKey;
+import dev.ferry.telemetry.aggregate.LinkStats;
+import dev.ferry.telemetry.aggregate.TransferFact;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+
+/**
+ * The one processor of {@link TransferTopology}; see there for what it does. One instance per
+ * stream task (partition), called by that task's thread only.
+ */
+final class TransferAggregator implements Processor<String, byte[], String, byte[]> {
+  private static final Logger log = LoggerFactory.getLogger(TransferAggregator.class);
+  private static final String MARK_KEY = "emitted-up-to";
+
+  private final TransferTopology.Options options;
+  private final long windowMillis = TransferTopology.WINDOW_SIZE.toMillis();
+  private final long graceMillis = TransferTopology.GRACE.toMillis();
+
+  private ProcessorContext<String, byte[]> context;
+  private WindowStore<String, Long> seenIds;
+  private KeyValueStore<LinkKey, LinkStats> totals;
+  private WindowStore<LinkKey, LinkStats> windows;
+  private KeyValueStore<LinkKey, Long> late;
+  private KeyValueStore<String, Long> marks;
+
+  /** Start of the last window emitted as closed; cached from {@link #marks}. */
+  private long emittedUpTo;
+
+  TransferAggregator(TransferTopology.Options options) {
+    this.options = options;
+  }
+
+  @Override
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    this.seenIds = context.getStateStore(TransferTopology.SEEN_IDS_STORE);
+    this.totals = context.getStateStore(TransferTopology.TOTALS_STORE);
+    this.windows = context.getStateStore(TransferTopology.WINDOWS_STORE);
+    this.late = context.getStateStore(TransferTopology.LATE_STORE);
+    this.marks = context.getStateStore(TransferTopology.WINDOW_MARK_STORE);
+    Long mark = marks.get(MARK_KEY);
+    this.emittedUpTo = mark == null ? Long.MIN_VALUE : mark;
+  }
+
+  @Override
+  public void process(Record<String, byte[]> record) {
+    TransferFact fact;
+    try {
+      if (record.value() == null) {
+        throw new InvalidFactException("null value");
+      }
+      Envelope envelope = Json.mapper().readValue(record.value(), Envelope.class);
+      if (!TransferFact.isTransferFact(envelope)) {
+        return; // other types on this topic are not ours: ignored, like unknown fields
+      }
+      fact = TransferFact.fromEnvelope(envelope);
+    } catch (InvalidFactException e) {
+      deadLetter(record, e.getMessage());
+      return;
+    } catch (JacksonException | IllegalArgumentException | NullPointerException e) {
+      deadLetter(record, "not a transfer fact envelope: " + e.getMessage());
+      return;
+    }
+    long t = fact.time().toEpochMilli();
+    if (seenIds.fetch(fact.eventId(), t) != null) {
+      return; // a duplicate delivery of a fact already counted
+    }
+    seenIds.put(fact.eventId(), t, t);
+
+    LinkKey link = fact.link();
+    LinkStats total = totals.get(link);
+    totals.put(link, (total == null ? new LinkStats() : total).add(fact));
+
+    long streamTime = Math.max(context.currentStreamTimeMs(), t);
+    long start = TransferTopology.windowStart(t);
+    if (start + windowMillis + graceMillis <= streamTime) {
+      Long n = late.get(link);
+      late.put(link, n == null ? 1 : n + 1);
+      log.debug(
+          "fact {} of {} at {} is late for its window (stream time {}): counted in totals only",
+          fact.eventId(),
+          link,
+          fact.time(),
+          Instant.ofEpochMilli(streamTime));
+    } else {
+      LinkStats w = windows.fetch(link, start);
+      windows.put(link, (w == null ? new LinkStats() : w).add(fact), start);
+    }
+    emitClosedWindows(streamTime);
+  }
+
+  /** Emits, once, every window whose end + grace is at or before {@code streamTime}. */
+  private void emitClosedWindows(long streamTime) {
+    long lastClosedStart = TransferTopology.windowStart(streamTime - graceMillis - windowMillis);
+    if (lastClosedStart <= emittedUpTo) {
+      return;
+    }
+    long from =
+        emittedUpTo == Long.MIN_VALUE
+            ? lastClosedStart - options.windowRetention().toMillis()
+            : emittedUpTo + 1;
+    try (KeyValueIterator<Windowed<LinkKey>, LinkStats> it =
+        windows.fetchAll(Instant.ofEpochMilli(from), Instant.ofEpochMilli(lastClosedStart))) {
+      while (it.hasNext()) {
+        KeyValue<Windowed<LinkKey>, LinkStats> kv = it.next();
+        emit(
+            new ClosedWindow(
+                kv.key.key(),
+                Instant.ofEpochMilli(kv.key.window().start()),
+                Instant.ofEpochMilli(kv.key.window().start() + windowMillis),
+                kv.value));
+      }
+    }
+    emittedUpTo = lastClosedStart;
+    marks.put(MARK_KEY, lastClosedStart);
+  }
+
+  private void emit(ClosedWindow window) {
+    if (options.linkStatsTopic() != null) {
+      WindowSummary summary = WindowSummary.of(window);
+      context.forward(
+          new Record<>(
+              Topics.linkKey(window.link().sourceSite(), window.link().destinationSite()),
+              Json.mapper().writeValueAsBytes(summary.toEnvelope()),
+              window.end().toEpochMilli()),
+          TransferTopology.LINK_STATS_SINK);
+    }
+    try {
+      options.windowListener().onWindowClosed(window);
+    } catch (RuntimeException e) {
+      log.warn(
+          "window listener failed on {} window {}; aggregation goes on",
+          window.link(),
+          window.start(),
+          e);
+    }
+  }
+
+  private void deadLetter(Record<String, byte[]> record, String reason) {
+    log.warn(
+        "dead-lettering a record of {} (key {}, offset {}): {}",
+        options.inputTopic(),
+        record.key(),
+        context.recordMetadata().map(m -> m.partition() + "@" + m.offset()).orElse("?"),
+        reason);
+    RecordHeaders headers = new RecordHeaders(record.headers().toArray());
+    headers.add("ferry-reason", reason.getBytes(StandardCharsets.UTF_8));
+    headers.add("ferry-consumer", TransferTopology.CONSUMER.getBytes(StandardCharsets.UTF_8));
+    context.forward(
+        new Record<>(record.key(), record.value(), record.timestamp(), headers),
+        TransferTopology.DEAD_LETTER_SINK);
+  }
+}
