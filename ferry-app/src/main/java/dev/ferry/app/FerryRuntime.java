@@ -11,6 +11,7 @@ import dev.ferry.telemetry.TelemetryService;
 import dev.ferry.worker.Worker;
 import dev.ferry.worker.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
@@ -41,6 +42,7 @@ public final class FerryRuntime implements AutoCloseable {
   private ConfigurableApplicationContext control;
   private Worker worker;
   private TelemetryRole telemetry;
+  private RoleHttpServer roleHttp;
   private String baseUrl;
   private String adminTokenLocation;
   private String kafkaBootstrap;
@@ -140,6 +142,22 @@ public final class FerryRuntime implements AutoCloseable {
                   .build());
       worker.start();
     }
+    if (control == null) {
+      // No control plane here: serve health and metrics ourselves, for probes and scrapes.
+      Map<String, java.util.function.BooleanSupplier> ready = new java.util.LinkedHashMap<>();
+      PrometheusRegistry registry = new PrometheusRegistry();
+      if (worker != null) {
+        Worker w = worker;
+        ready.put("worker", w::isConsuming);
+      }
+      if (telemetryService != null) {
+        TelemetryService t = telemetryService;
+        ready.put("telemetry", () -> t.status() == TelemetryService.Status.RUNNING);
+        registry.register(t.metricsCollector());
+      }
+      roleHttp = new RoleHttpServer(o.port(), ready, registry);
+      baseUrl = "http://127.0.0.1:" + roleHttp.port();
+    }
     long ms = (System.nanoTime() - t0) / 1_000_000;
     out.println();
     out.println(
@@ -191,6 +209,11 @@ public final class FerryRuntime implements AutoCloseable {
     return baseUrl;
   }
 
+  /** The Kafka bootstrap servers this process uses (the embedded broker's, with --embedded). */
+  public String kafkaBootstrap() {
+    return kafkaBootstrap;
+  }
+
   public ConfigurableApplicationContext control() {
     return control;
   }
@@ -207,6 +230,7 @@ public final class FerryRuntime implements AutoCloseable {
     }
     closed = true;
     try {
+      quietly("role HTTP server", roleHttp);
       quietly("worker", worker);
       quietly("telemetry", telemetry);
       if (control != null) {
