@@ -13,14 +13,19 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -43,14 +48,27 @@ import java.util.UUID;
  * directory, is fsynced, then renamed over the final name with {@code ATOMIC_MOVE}; the directory
  * is fsynced afterwards (best effort). Temporary files are never listed.
  *
+ * <p><b>Resumable writes</b> ({@link MultipartResume}). The kept temporary file is the durable
+ * prefix: {@link ResumableWrite#sync()} fsyncs it, {@link ResumableWrite#durableBytes()} of a
+ * resumed write is its size. The token names the target and the temporary file's name, both
+ * relative (never an absolute path), and {@link #resume} validates them like any path of this
+ * endpoint: a forged token cannot reach outside the root, nor name anything but a regular {@code
+ * .ferry-tmp-} file beside the target. Resuming takes the file over: it is renamed to a fresh
+ * temporary name, so a stale writer still holding the old one fails at commit instead of
+ * publishing, and a second resume of the same token finds nothing. Temporary files nobody resumes
+ * are removed by {@link #removeStaleTemporaryFiles}.
+ *
  * <p>File names are read and written through the JVM's {@code sun.jnu.encoding}; run with a UTF-8
  * locale ({@code LANG=C.UTF-8}) so that every Unicode name is representable. Thread-safe.
  */
-public final class LocalFileSystemEndpoint implements StorageEndpoint {
+public final class LocalFileSystemEndpoint implements StorageEndpoint, MultipartResume {
   /** Prefix of temporary files; such names are skipped by listings. */
   public static final String TEMP_PREFIX = ".ferry-tmp-";
 
   private static final int MAX_NAME_BYTES = 255;
+
+  /** Prefix and version of this endpoint's resume tokens. */
+  private static final String TOKEN_PREFIX = "ferry-file-resume:1:";
 
   private final Path root;
   private final String uri;
@@ -246,10 +264,190 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint {
     try {
       FileChannel channel =
           FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      return new LocalPendingWrite(rel, temp, target, channel);
+      return new LocalPendingWrite(rel, temp, target, channel, 0);
     } catch (IOException e) {
       throw StorageException.of("creating temporary file for " + describe(rel), e);
     }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>A plain write whose temporary file is kept by {@link ResumableWrite#detach()}; the part size
+   * only has to be positive, since a file can be synced at any length.
+   */
+  @Override
+  public ResumableWrite beginResumableWrite(String path, long partSize) {
+    if (partSize < 1) {
+      throw new IllegalArgumentException("part size must be positive, got " + partSize);
+    }
+    RelativePath rel = RelativePath.of(path);
+    Path dir = parentDirectoryForWrite(rel);
+    Path target = dir.resolve(rel.name());
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new StorageException(ErrorClass.CONFLICT, describe(rel) + " is a directory");
+    }
+    Path temp = dir.resolve(tempName(rel.name()));
+    try {
+      FileChannel channel =
+          FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      return new LocalResumableWrite(rel, temp, target, channel, 0);
+    } catch (IOException e) {
+      throw StorageException.of("creating temporary file for " + describe(rel), e);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Validates the token's target like any path (no {@code ..}, not absolute, no symbolic link
+   * out of the root) and requires its temporary name to be one segment starting with {@value
+   * #TEMP_PREFIX} that names a regular file (not a link) beside the target. The file is then taken
+   * over: renamed to a fresh temporary name (so the old token no longer resumes it), its
+   * modification time set to now (so {@link #removeStaleTemporaryFiles} leaves it alone), and
+   * opened for appending at its size, which is {@link ResumableWrite#durableBytes()}.
+   */
+  @Override
+  public Optional<ResumableWrite> resume(String resumeToken) {
+    String[] token = decodeToken(resumeToken);
+    RelativePath rel = RelativePath.of(token[0]);
+    String tempName = token[1];
+    if (isTemp(rel.name())) {
+      throw new InvalidPathException(rel.value(), "resume token targets a temporary file");
+    }
+    if (!isTemp(tempName)
+        || tempName.indexOf('/') >= 0
+        || !RelativePath.isValid(tempName)
+        || !RelativePath.of(tempName).value().equals(tempName)) {
+      throw new InvalidPathException(
+          rel.value(), "resume token names '" + tempName + "', which is not a temporary file name");
+    }
+    Optional<Path> dir =
+        rel.parent().isEmpty() ? Optional.of(root) : existingDirectory(rel.parent().get());
+    if (dir.isEmpty()) {
+      return Optional.empty();
+    }
+    Path temp = resolveSegment(dir.get(), tempName, rel);
+    try {
+      BasicFileAttributes attrs =
+          Files.readAttributes(temp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!attrs.isRegularFile()) {
+        throw new InvalidPathException(
+            rel.value(), "resume token names '" + tempName + "', which is not a regular file");
+      }
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw StorageException.of("resuming the write of " + describe(rel), e);
+    }
+    Path target = dir.get().resolve(rel.name());
+    Path owned = dir.get().resolve(tempName(rel.name()));
+    try {
+      Files.move(temp, owned, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException e) {
+      return Optional.empty(); // committed, aborted, or taken over by another attempt meanwhile
+    } catch (IOException e) {
+      throw StorageException.of("taking over the temporary file of " + describe(rel), e);
+    }
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(owned, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+      long size = channel.size();
+      channel.position(size);
+      Files.setLastModifiedTime(owned, FileTime.from(Instant.now()));
+      return Optional.of(new LocalResumableWrite(rel, owned, target, channel, size));
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw StorageException.of("reopening the temporary file of " + describe(rel), e);
+    }
+  }
+
+  /**
+   * Removes Ferry's temporary files ({@value #TEMP_PREFIX}{@code *}) below {@code prefix} that were
+   * last modified before {@code olderThan}: the debris of writers that died, and resumable writes
+   * that no attempt came back for. Symbolic links are neither followed nor removed.
+   *
+   * <p>Who calls it: whoever owns the endpoint's housekeeping — the worker before it starts a
+   * task's writes under a destination directory, or an operator's periodic job. The bound must be
+   * longer than the longest time a kept write waits for its next attempt (lease expiry plus retry
+   * backoff); a write removed too early is not lost work for correctness, only for time: the next
+   * attempt finds its token gone and starts over.
+   *
+   * @param prefix null or empty for the whole endpoint, else a relative path (directory or file)
+   * @return how many files were removed
+   */
+  public int removeStaleTemporaryFiles(String prefix, Instant olderThan) {
+    RelativePath base = Listing.prefix(prefix);
+    Path start = base == null ? root : realPathForRead(base).orElse(null);
+    if (start == null) {
+      return 0;
+    }
+    int[] removed = {0};
+    try {
+      Files.walkFileTree(
+          start,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              if (attrs.isRegularFile()
+                  && isTemp(file.getFileName().toString())
+                  && attrs.lastModifiedTime().toInstant().isBefore(olderThan)
+                  && Files.deleteIfExists(file)) {
+                removed[0]++;
+              }
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) {
+              return FileVisitResult
+                  .CONTINUE; // vanished meanwhile or unreadable: not ours to judge
+            }
+          });
+    } catch (IOException e) {
+      throw StorageException.of(
+          "removing temporary files below " + uri + (base == null ? "" : base.value()), e);
+    }
+    return removed[0];
+  }
+
+  /** {@code ferry-file-resume:1:<base64url(target)>:<base64url(temporary name)>}. */
+  private static String encodeToken(RelativePath target, String tempName) {
+    Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+    return TOKEN_PREFIX
+        + b64.encodeToString(target.value().getBytes(StandardCharsets.UTF_8))
+        + ":"
+        + b64.encodeToString(tempName.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The target and the temporary name, not yet validated. */
+  private static String[] decodeToken(String token) {
+    if (token == null || !token.startsWith(TOKEN_PREFIX)) {
+      throw new IllegalArgumentException("not a file endpoint resume token: " + abbreviate(token));
+    }
+    String[] parts = token.substring(TOKEN_PREFIX.length()).split(":", -1);
+    if (parts.length != 2) {
+      throw new IllegalArgumentException(
+          "malformed file endpoint resume token: " + abbreviate(token));
+    }
+    try {
+      Base64.Decoder b64 = Base64.getUrlDecoder();
+      return new String[] {
+        new String(b64.decode(parts[0]), StandardCharsets.UTF_8),
+        new String(b64.decode(parts[1]), StandardCharsets.UTF_8)
+      };
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          "malformed file endpoint resume token: " + abbreviate(token), e);
+    }
+  }
+
+  private static String abbreviate(String token) {
+    if (token == null) {
+      return "null";
+    }
+    return token.length() <= 80 ? "'" + token + "'" : "'" + token.substring(0, 80) + "…'";
   }
 
   @Override
@@ -409,27 +607,33 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint {
 
   // --- pending write -------------------------------------------------------------------------
 
-  private final class LocalPendingWrite implements PendingWrite {
-    private final RelativePath path;
-    private final Path temp;
+  private enum State {
+    OPEN,
+    COMMITTED,
+    ABORTED,
+    DETACHED
+  }
+
+  private class LocalPendingWrite implements PendingWrite {
+    final RelativePath path;
+    final Path temp;
     private final Path target;
-    private final FileChannel channel;
-    private final OutputStream output;
-    private long written;
+    final FileChannel channel;
+    final OutputStream output;
+    long written;
     private boolean outputClosed;
-    private volatile State state = State.OPEN;
+    volatile State state = State.OPEN;
 
-    private enum State {
-      OPEN,
-      COMMITTED,
-      ABORTED
-    }
-
-    LocalPendingWrite(RelativePath path, Path temp, Path target, FileChannel channel) {
+    /**
+     * @param written bytes already in the temporary file ({@code channel} is positioned after them)
+     */
+    LocalPendingWrite(
+        RelativePath path, Path temp, Path target, FileChannel channel, long written) {
       this.path = path;
       this.temp = temp;
       this.target = target;
       this.channel = channel;
+      this.written = written;
       this.output =
           new BufferedOutputStream(new ChannelSink(), 64 * 1024) {
             @Override
@@ -476,7 +680,7 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint {
       }
     }
 
-    private String stateText() {
+    String stateText() {
       return outputClosed && state == State.OPEN ? "closed" : state.name().toLowerCase(Locale.ROOT);
     }
 
@@ -557,11 +761,106 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint {
       return state == State.COMMITTED;
     }
 
-    private void requireOpen(String action) {
+    void requireOpen(String action) {
       if (state != State.OPEN) {
         throw new IllegalStateException(
             "cannot " + action + " " + describe(path) + ": write is " + stateText());
       }
+    }
+  }
+
+  /**
+   * A pending write whose temporary file can outlive it. {@link #bytesWritten()} counts the whole
+   * content, including what an earlier attempt left.
+   */
+  private final class LocalResumableWrite extends LocalPendingWrite implements ResumableWrite {
+    private volatile long durable;
+
+    LocalResumableWrite(
+        RelativePath path, Path temp, Path target, FileChannel channel, long durable) {
+      super(path, temp, target, channel, durable);
+      this.durable = durable;
+    }
+
+    @Override
+    public String resumeToken() {
+      return encodeToken(path, temp.getFileName().toString());
+    }
+
+    @Override
+    public long durableBytes() {
+      return durable;
+    }
+
+    /**
+     * Flushes the buffer and fsyncs the data (not the metadata but the size, as fdatasync does).
+     */
+    @Override
+    public synchronized long sync() {
+      requireOpen("sync");
+      try {
+        output.flush();
+        channel.force(false);
+      } catch (IOException e) {
+        throw StorageException.of("syncing the temporary file of " + describe(path), e);
+      }
+      durable = written;
+      return durable;
+    }
+
+    @Override
+    public InputStream readBack(long offset, long length) {
+      if (offset < 0 || length < 0) {
+        throw new IllegalArgumentException(
+            "negative offset " + offset + " or length " + length + " for " + describe(path));
+      }
+      requireOpen("read back");
+      FileChannel reader = null;
+      try {
+        output.flush();
+        reader = FileChannel.open(temp, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+        reader.position(offset);
+        return new RangeInputStream(Channels.newInputStream(reader), length);
+      } catch (IOException e) {
+        closeQuietly(reader);
+        throw StorageException.of("reading back the temporary file of " + describe(path), e);
+      }
+    }
+
+    @Override
+    public synchronized boolean rewindTo(long offset) {
+      requireOpen("rewind");
+      if (offset < 0 || offset > durable) {
+        throw new IllegalArgumentException(
+            "cannot rewind "
+                + describe(path)
+                + " to "
+                + offset
+                + ": "
+                + durable
+                + " bytes durable");
+      }
+      try {
+        output.flush();
+        channel.truncate(offset);
+        channel.position(offset);
+        channel.force(false);
+      } catch (IOException e) {
+        throw StorageException.of("cutting back the temporary file of " + describe(path), e);
+      }
+      written = offset;
+      durable = offset;
+      return true;
+    }
+
+    /** Closes the channel without flushing the buffer; the file keeps what reached it. */
+    @Override
+    public synchronized void detach() {
+      if (state != State.OPEN) {
+        return;
+      }
+      state = State.DETACHED;
+      closeQuietly(channel);
     }
   }
 

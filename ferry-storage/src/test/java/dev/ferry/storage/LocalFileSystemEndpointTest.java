@@ -203,10 +203,10 @@ class LocalFileSystemEndpointTest extends StorageEndpointContractTest {
   }
 
   @Test
-  void shouldDeclareNoOptionalCapabilities() {
+  void shouldDeclareMultipartResumeAsItsOnlyOptionalCapability() {
     assertThat(endpoint.capability(ServerSideChecksum.class)).isEmpty();
     assertThat(endpoint.capability(ServerSideCopy.class)).isEmpty();
-    assertThat(endpoint.capability(MultipartResume.class)).isEmpty();
+    assertThat(endpoint.capability(MultipartResume.class)).containsSame((MultipartResume) endpoint);
     assertThat(endpoint.capability(StorageEndpoint.class)).containsSame(endpoint);
   }
 }
