@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       AdminCommands.Sites.class,
       AdminCommands.Endpoints.class,
       AdminCommands.Tokens.class,
+      AdminCommands.Links.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -112,6 +112,14 @@ class CliIT {
     assertThat(ferry("jobs", "files", id).out()).contains("data/f7.txt", "SUCCEEDED");
     assertThat(ferry("jobs", "watch", id).exit()).isZero();
 
+    long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+    Run links = ferry("links");
+    while (!links.out().contains("SITE_A -> SITE_B") && System.nanoTime() < deadline) {
+      Thread.sleep(200);
+      links = ferry("links");
+    }
+    assertThat(links.out()).as(links.err()).contains("SITE_A -> SITE_B");
+
     Run sync = ferry("sync", "a:data", "b:copy", "--detach");
     assertThat(sync.exit()).isZero();
     assertThat(sync.out().strip()).matches("[0-9a-f-]{36}");

@@ -2,7 +2,7 @@
 // aborted and its timers stopped when the user navigates away).
 
 import { api, ApiError, session } from './api.js';
-import { announce, h, problemBox } from './ui.js';
+import { announce, fill, h, problemBox } from './ui.js';
 import * as overview from './pages/overview.js';
 import * as jobs from './pages/jobs.js';
 import * as job from './pages/job.js';
@@ -86,10 +86,10 @@ async function route() {
   const match = ROUTES.map((r) => ({ r, m: path.match(r.pattern) })).find((x) => x.m);
   const ctx = new PageContext();
   current = ctx;
-  main.replaceChildren(h('p', { class: 'muted', role: 'status' }, 'Loading…'));
+  fill(main, h('p', { class: 'muted', role: 'status' }, 'Loading…'));
   if (!match) {
     setNav(null);
-    main.replaceChildren(
+    fill(main,
       h('h1', { tabindex: '-1' }, 'Page not found'),
       h('p', null, 'The console has no page ', h('code', null, `#${path}`), '. ', h('a', { href: '#/overview' }, 'Go to the overview.')),
     );
@@ -101,11 +101,11 @@ async function route() {
   try {
     const view = await match.r.page.render(ctx, params, query);
     if (!ctx.alive) return;
-    main.replaceChildren(view);
+    fill(main, view);
     document.title = `${view.dataset.title || 'Console'} · Ferry`;
   } catch (e) {
     if (e.name === 'AbortError' || !ctx.alive) return;
-    main.replaceChildren(h('h1', { tabindex: '-1' }, 'Could not load this page'), problemBox(e));
+    fill(main, h('h1', { tabindex: '-1' }, 'Could not load this page'), problemBox(e));
   }
   focusHeading();
 }
@@ -150,19 +150,19 @@ function renderLogin() {
     status,
   );
   if (loginMessage) {
-    status.replaceChildren(loginMessage);
+    fill(status, loginMessage);
     loginMessage = null;
   }
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const token = input.value.trim();
     if (!token) {
-      status.replaceChildren(problemBox({ problem: { title: 'No token', detail: 'Paste a token that starts with ferry_.' } }));
+      fill(status, problemBox({ problem: { title: 'No token', detail: 'Paste a token that starts with ferry_.' } }));
       input.focus();
       return;
     }
     button.disabled = true;
-    status.replaceChildren(h('p', { class: 'muted', role: 'status' }, 'Checking the token…'));
+    fill(status, h('p', { class: 'muted', role: 'status' }, 'Checking the token…'));
     try {
       await api('/api/v1/sites', { token });
       session.signIn(token);
@@ -174,12 +174,12 @@ function renderLogin() {
         e instanceof ApiError && e.status === 403
           ? h('p', { class: 'muted small' }, 'The root token only manages tenants; sign in with a token issued within a tenant.')
           : null;
-      status.replaceChildren(problemBox(e, 'Sign-in failed'), hint);
+      fill(status, problemBox(e, 'Sign-in failed'), hint);
       button.disabled = false;
       input.select();
     }
   });
-  main.replaceChildren(form);
+  fill(main, form);
   input.focus();
 }
 

@@ -34,8 +34,8 @@ function timeLabel(ms, spanMs) {
  * series: [{name, points: [{t: epochMillis, v: number}]}]; markers: [{t, label}].
  * Returns a <figure> with the chart, a legend and a text summary for screen readers.
  */
-export function lineChart({ title, series, markers = [], format = fmtNumber, width = 760, height = 260 }) {
-  const m = { top: 14, right: 16, bottom: 30, left: 64 };
+export function lineChart({ title, series, markers = [], format = fmtNumber, width = 560, height = 220 }) {
+  const m = { top: 12, right: 12, bottom: 28, left: 70 };
   const w = width - m.left - m.right;
   const hgt = height - m.top - m.bottom;
   const all = series.flatMap((x) => x.points);
@@ -72,12 +72,16 @@ export function lineChart({ title, series, markers = [], format = fmtNumber, wid
       s('text', { x: m.left - 8, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }, format(v)),
     );
   }
-  const xCount = Math.max(2, Math.min(6, Math.floor(w / 120)));
+  const xCount = Math.max(2, Math.min(6, Math.floor(w / 100)));
   for (let i = 0; i <= xCount; i++) {
     const t = t0 + ((t1 - t0) * i) / xCount;
     grid.append(
       s('line', { x1: x(t), x2: x(t), y1: m.top + hgt, y2: m.top + hgt + 5, class: 'axis' }),
-      s('text', { x: x(t), y: m.top + hgt + 19, 'text-anchor': 'middle', class: 'tick' }, timeLabel(t, t1 - t0)),
+      s(
+        'text',
+        { x: x(t), y: m.top + hgt + 19, 'text-anchor': i === 0 ? 'start' : i === xCount ? 'end' : 'middle', class: 'tick' },
+        timeLabel(t, t1 - t0),
+      ),
     );
   }
   grid.append(s('line', { x1: m.left, x2: m.left + w, y1: m.top + hgt, y2: m.top + hgt, class: 'axis' }));

@@ -15,15 +15,19 @@ export function linkHealth(link) {
 export function linkMap(siteNames, links) {
   const names = [...new Set([...siteNames, ...links.flatMap((l) => [l.src, l.dst])])].sort();
   const width = 760;
-  const height = names.length <= 2 ? 220 : 340;
+  const height = names.length <= 2 ? 200 : names.length === 3 ? 270 : 340;
   const cx = width / 2;
   const cy = height / 2;
-  const r = names.length <= 2 ? 250 : Math.min(width, height) / 2 - 56;
+  const r = names.length <= 2 ? 250 : names.length === 3 ? 125 : Math.min(width, height) / 2 - 56;
   const pos = new Map();
   names.forEach((n, i) => {
     const a = names.length <= 2 ? Math.PI + i * Math.PI : -Math.PI / 2 + (2 * Math.PI * i) / names.length;
     pos.set(n, { x: cx + r * Math.cos(a), y: cy + r * Math.sin(a) });
   });
+  // Centre the drawing vertically (an odd number of sites on a circle is lopsided).
+  const ys = [...pos.values()].map((p) => p.y);
+  const shift = cy - (Math.min(...ys) + Math.max(...ys)) / 2;
+  for (const p of pos.values()) p.y += shift;
 
   const svg = s(
     'svg',
@@ -39,7 +43,8 @@ export function linkMap(siteNames, links) {
       ['ok', 'busy', 'bad'].map((k) =>
         s(
           'marker',
-          { id: `arrow-${k}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
+          // userSpaceOnUse: the head keeps its size however thick the line is.
+          { id: `arrow-${k}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 14, markerHeight: 14, markerUnits: 'userSpaceOnUse', orient: 'auto-start-reverse' },
           s('path', { d: 'M0,0 L10,5 L0,10 z', class: `arrowhead ${k}` }),
         ),
       ),

@@ -29,6 +29,13 @@ function applyAttributes(el, attrs, isSvg) {
   }
 }
 
+/** Replaces the children of {@code el} (arrays flattened; null, undefined and false left out). */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
 /** An HTML element: h('a', {href: '#/jobs', class: 'x'}, 'Jobs'). */
 export function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -172,7 +179,7 @@ export function progressBar(done, total, failed = 0, label = 'Progress') {
     },
     h('span', { class: 'progress-done', style: { width: `${pct}%` } }),
     h('span', { class: 'progress-failed', style: { width: `${failedPct}%` } }),
-    h('span', { class: 'progress-text' }, text),
+    h('span', { class: ['progress-text', pct >= 55 ? 'on-fill' : null] }, text),
   );
 }
 

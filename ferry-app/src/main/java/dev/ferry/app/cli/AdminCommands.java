@@ -190,4 +190,39 @@ public final class AdminCommands {
       }
     }
   }
+
+  static final Table LINKS =
+      new Table()
+          .column(
+              "LINK", n -> Table.text(n, "sourceSite") + " -> " + Table.text(n, "destinationSite"))
+          .column("SUCCEEDED", "succeeded")
+          .column("FAILED", "failed")
+          .column("SKIPPED", "skipped")
+          .column("BYTES", n -> Progress.size(n.path("bytes").asLong()))
+          .column(
+              "FAILURE %",
+              n ->
+                  String.format(
+                      java.util.Locale.ROOT, "%.1f", 100 * n.path("failureRatio").asDouble()))
+          .column(
+              "P95 S",
+              n ->
+                  n.hasNonNull("durationP95Seconds")
+                      ? String.format(
+                          java.util.Locale.ROOT, "%.2f", n.path("durationP95Seconds").asDouble())
+                      : "")
+          .column("LAST", "lastEventTime");
+
+  /** {@code ferry links}: per-link totals from the telemetry role. */
+  @Command(
+      name = "links",
+      mixinStandardHelpOptions = true,
+      description = "Per-link transfer totals from the telemetry role.")
+  public static final class Links extends Base {
+    @Override
+    public Integer call() {
+      LINKS.print(out(), client.client().get("/api/v1/links"), client.json());
+      return 0;
+    }
+  }
 }

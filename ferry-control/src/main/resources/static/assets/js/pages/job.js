@@ -8,6 +8,7 @@ import {
   confirmDialog,
   dl,
   errorRecord,
+  fill,
   fmtBytes,
   fmtCount,
   fmtDuration,
@@ -45,7 +46,7 @@ export async function render(ctx, [id]) {
 
   const draw = () => {
     const { job } = data;
-    view.replaceChildren(
+    fill(view,
       head(job),
       actionStatus,
       summary(job),
@@ -83,17 +84,17 @@ export async function render(ctx, [id]) {
           },
     );
     if (!ok || !ctx.alive) return;
-    actionStatus.replaceChildren(h('p', { class: 'muted', role: 'status' }, cancel ? 'Cancelling…' : 'Retrying…'));
+    fill(actionStatus, h('p', { class: 'muted', role: 'status' }, cancel ? 'Cancelling…' : 'Retrying…'));
     try {
       const updated = await api(`/api/v1/jobs/${enc(job.id)}/${kind}`, { method: 'POST', signal: ctx.signal });
       announce(`Job ${shortId(job.id)} is ${updated.state}`);
-      actionStatus.replaceChildren(
+      fill(actionStatus,
         h('p', { class: 'notice', role: 'status' }, cancel ? 'Job cancelled: ' : 'Retry started: ', stateBadge(updated.state)),
       );
       await refresh();
     } catch (e) {
       if (e.name === 'AbortError') return;
-      actionStatus.replaceChildren(problemBox(e, cancel ? 'Cancel failed' : 'Retry failed'));
+      fill(actionStatus, problemBox(e, cancel ? 'Cancel failed' : 'Retry failed'));
       h1Focus(view);
     }
   }
@@ -235,6 +236,17 @@ function filesSection(result) {
   );
 }
 
+/** What a history entry adds beyond its type: no job id (it is this job), no empty objects. */
+function historyDetails(entry) {
+  const flat = {};
+  for (const [k, v] of Object.entries(entry.details || {})) {
+    if (k === 'jobId' || (k === 'to' && entry.type.startsWith('state:'))) continue;
+    if (k === 'details' && v && typeof v === 'object' && !Array.isArray(v)) Object.assign(flat, v);
+    else flat[k] = v;
+  }
+  return Object.keys(flat).length ? compact(flat) : '';
+}
+
 function historySection(result) {
   if (result.status === 'rejected') return section('History', problemBox(result.reason, 'History'));
   return section(
@@ -246,7 +258,7 @@ function historySection(result) {
           label: 'What',
           cell: (e) => (e.type.startsWith('state:') ? ['state → ', stateBadge(e.type.slice(6))] : h('span', { class: 'event-type' }, e.type)),
         },
-        { label: 'Details', cell: (e) => h('span', { class: 'details' }, compact(e.details)) },
+        { label: 'Details', cell: (e) => h('span', { class: 'details' }, historyDetails(e)) },
       ],
       result.value,
       { caption: 'Every change of the job, oldest first', empty: 'No history.' },

@@ -3,6 +3,7 @@
 
 import { api } from '../api.js';
 import {
+  fill,
   fmtBytes,
   fmtCount,
   h,
@@ -99,13 +100,13 @@ export async function render(ctx, params, query) {
     return api(`/api/v1/jobs?${q}`, { signal: ctx.signal });
   };
   const draw = () => {
-    listArea.replaceChildren(
+    fill(listArea,
       jobsTable(items, {
         caption: `Jobs${state ? ' in state ' + state : ''}${site ? ' at site ' + site : ''}, newest first`,
         empty: state || site ? 'No jobs match these filters.' : 'No jobs yet.',
       }),
     );
-    more.replaceChildren(
+    fill(more,
       next
         ? h(
             'button',
@@ -121,7 +122,7 @@ export async function render(ctx, params, query) {
                   next = page.next || null;
                   draw();
                 } catch (e) {
-                  if (e.name !== 'AbortError') more.replaceChildren(problemBox(e, 'Loading more jobs'));
+                  if (e.name !== 'AbortError') fill(more, problemBox(e, 'Loading more jobs'));
                 }
               },
             },
@@ -129,7 +130,7 @@ export async function render(ctx, params, query) {
           )
         : null,
     );
-    status.replaceChildren(`${fmtCount(items.length)} job${items.length === 1 ? '' : 's'} shown · updated `, time(new Date().toISOString()));
+    fill(status, `${fmtCount(items.length)} job${items.length === 1 ? '' : 's'} shown · updated `, time(new Date().toISOString()));
   };
   // A refresh reloads as many jobs as are shown, so "Load more" pages survive it.
   const reload = async () => {
@@ -140,7 +141,7 @@ export async function render(ctx, params, query) {
       draw();
     } catch (e) {
       if (e.name === 'AbortError') throw e;
-      listArea.replaceChildren(problemBox(e, 'Jobs'));
+      fill(listArea, problemBox(e, 'Jobs'));
     }
   };
   refreshButton.addEventListener('click', reload);

@@ -6,6 +6,7 @@ import { lineChart, seriesFrom } from '../chart.js';
 import { linksFromJobs } from '../linkmap.js';
 import {
   dl,
+  fill,
   fmtBytes,
   fmtCount,
   fmtNumber,
@@ -38,8 +39,8 @@ export async function render(ctx, [src, dst]) {
       recentJobs({ site: src, max: RECENT, signal }),
     ]);
     if (!ctx.alive) return;
-    seriesArea.replaceChildren(renderSeries(series, anomalies, seriesPath, src, dst));
-    jobsArea.replaceChildren(renderJobs(jobs, src, dst));
+    fill(seriesArea, renderSeries(series, anomalies, seriesPath, src, dst));
+    fill(jobsArea, renderJobs(jobs, src, dst));
   }
   await load();
   ctx.every(10_000, load);
@@ -48,14 +49,26 @@ export async function render(ctx, [src, dst]) {
     h(
       'div',
       { class: 'page-head' },
-      h('p', { class: 'crumbs' }, h('a', { href: '#/overview' }, 'Overview'), ' / link'),
-      h('h1', null, 'Link ', h('span', { class: 'link-name' }, linkName(src, dst))),
+      h(
+        'div',
+        null,
+        h('p', { class: 'crumbs' }, h('a', { href: '#/overview' }, 'Overview'), ' / link'),
+        h('h1', null, 'Link ', h('span', { class: 'link-name' }, linkName(src, dst))),
+      ),
+      h('p', { class: 'muted small' }, 'Refreshes every 10 s'),
     ),
     seriesArea,
     jobsArea,
   );
   return view;
 }
+
+const LABELS = {
+  throughputP50BytesPerSecond: 'median throughput',
+  durationP95Seconds: 'p95 duration',
+  failureRatio: 'failure ratio',
+  bytes: 'bytes',
+};
 
 // One chart per kind of quantity; the series endpoint answers SeriesPoint windows (start, end,
 // succeeded, failed, bytes, failureRatio, durationP95Seconds, throughputP50BytesPerSecond).
@@ -71,7 +84,7 @@ function renderSeries(series, anomalies, path, src, dst) {
   const title = 'Throughput and latency over time';
   if (series.status === 'rejected') return section(title, problemBox(series.reason, 'Series'));
   if (!series.value.available) return section(title, notAvailable(title, path, series.value.error));
-  const all = seriesFrom(series.value.data);
+  const all = seriesFrom(series.value.data).map((x) => ({ ...x, name: LABELS[x.name] || x.name }));
   if (all.length === 0) {
     return section(title, h('p', { class: 'muted' }, 'No windows for this link in the last hour.'));
   }

@@ -4,6 +4,7 @@
 import { api, optional, recentJobs } from '../api.js';
 import { linkHealth, linkMap, linksFromJobs } from '../linkmap.js';
 import {
+  fill,
   fmtBytes,
   fmtCount,
   fmtPercent,
@@ -43,10 +44,10 @@ export async function render(ctx) {
       optional('/api/v1/links', { signal }),
     ]);
     if (!ctx.alive) return;
-    linksSection.replaceChildren(renderLinks(sites, jobs));
-    telemetrySection.replaceChildren(renderTelemetry(live));
-    sitesSection.replaceChildren(renderSites(sites, endpoints));
-    header.querySelector('#overview-updated').replaceChildren('Updated ', time(new Date().toISOString()), ' · refreshes every 10 s');
+    fill(linksSection, renderLinks(sites, jobs));
+    fill(telemetrySection, renderTelemetry(live));
+    fill(sitesSection, renderSites(sites, endpoints));
+    fill(header.querySelector('#overview-updated'), 'Updated ', time(new Date().toISOString()), ' · refreshes every 10 s');
   }
 
   await load();

@@ -3,7 +3,19 @@
 // its shape than a time, a link and a few well-known fields.
 
 import { optional } from '../api.js';
-import { compact, dl, h, linkHref, linkName, notAvailable, problemBox, section, table, time } from '../ui.js';
+import {
+  compact,
+  dl,
+  fill,
+  h,
+  linkHref,
+  linkName,
+  notAvailable,
+  problemBox,
+  section,
+  table,
+  time,
+} from '../ui.js';
 
 /** The rows of a document that is an array or an object holding one. */
 export function anomalyRows(doc) {
@@ -60,14 +72,14 @@ function page(title, path, intro, renderData) {
         result = await optional(path, { signal: ctx.signal });
       } catch (e) {
         if (e.name === 'AbortError') throw e;
-        body.replaceChildren(problemBox(e, title));
+        fill(body, problemBox(e, title));
         return;
       }
-      body.replaceChildren(result.available ? renderData(result.data) : notAvailable(title, path, result.error));
+      fill(body, result.available ? renderData(result.data) : notAvailable(title, path, result.error));
     };
     await load();
     ctx.every(15_000, load);
-    view.append(h('div', { class: 'page-head' }, h('h1', null, title), h('p', { class: 'muted' }, intro)), body);
+    view.append(h('div', { class: 'page-head' }, h('div', null, h('h1', null, title), h('p', { class: 'muted' }, intro))), body);
     return view;
   };
 }
