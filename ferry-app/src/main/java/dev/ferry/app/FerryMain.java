@@ -23,6 +23,7 @@ import picocli.CommandLine.Command;
       AdminCommands.Endpoints.class,
       AdminCommands.Tokens.class,
       AdminCommands.Links.class,
+      AdminCommands.Check.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class
     })

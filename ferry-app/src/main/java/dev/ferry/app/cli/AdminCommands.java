@@ -225,4 +225,43 @@ public final class AdminCommands {
       return 0;
     }
   }
+
+  /** {@code ferry check}: the consistency checker's latest report; exit 4 when anything drifts. */
+  @Command(
+      name = "check",
+      mixinStandardHelpOptions = true,
+      description = "Consistency of database, Kafka, stream and /metrics; exit 4 on drift.")
+  public static final class Check extends Base {
+    @Override
+    public Integer call() {
+      JsonNode report = client.client().get("/api/v1/consistency");
+      if (client.json()) {
+        out().println(report.toPrettyString());
+      } else {
+        out()
+            .println(
+                "status "
+                    + Table.text(report, "status")
+                    + " at "
+                    + Table.text(report, "checkedAt"));
+        new Table()
+            .column("CHECK", "check")
+            .column(
+                "LINK",
+                n -> Table.text(n, "sourceSite") + " -> " + Table.text(n, "destinationSite"))
+            .column(
+                "MEASURE",
+                n ->
+                    Table.text(n, "measure")
+                        + (n.hasNonNull("outcome") ? " " + Table.text(n, "outcome") : ""))
+            .column("EXPECTED", "expected")
+            .column("ACTUAL", "actual")
+            .column("DRIFT", "drift")
+            .column("STATUS", "status")
+            .column("SINCE", "since")
+            .print(out(), report.path("checks"), false);
+      }
+      return "ok".equals(report.path("status").asString()) ? 0 : 4;
+    }
+  }
 }
