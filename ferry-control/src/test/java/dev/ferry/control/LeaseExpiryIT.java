@@ -38,14 +38,16 @@ class LeaseExpiryIT {
     }
     try (Worker healthy = t.worker("healthy")) {
       Sweeper sweeper = h.bean(Sweeper.class);
-      assertThat(sweeper.sweepOnce().leasesExpired()).isZero();
+      // Other tests' leases live in the same database, so the counts are lower bounds.
+      sweeper.sweepOnce();
+      assertThat(attempts(job)).containsOnly(1);
 
       h.clock.advance(Duration.ofSeconds(31));
-      assertThat(sweeper.sweepOnce().leasesExpired()).isEqualTo(tasks.size());
+      assertThat(sweeper.sweepOnce().leasesExpired()).isGreaterThanOrEqualTo(tasks.size());
       assertThat(attempts(job)).containsOnly(2);
 
       h.clock.advance(Duration.ofSeconds(2)); // past the first backoff ceiling (1 s)
-      assertThat(sweeper.sweepOnce().dispatched()).isEqualTo(tasks.size());
+      assertThat(sweeper.sweepOnce().dispatched()).isGreaterThanOrEqualTo(tasks.size());
       Harness.await("job done", Duration.ofSeconds(60), () -> t.state(job).equals("SUCCEEDED"));
     }
 
