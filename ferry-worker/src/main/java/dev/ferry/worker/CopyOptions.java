@@ -4,20 +4,70 @@ import dev.ferry.model.ChecksumAlgorithm;
 import dev.ferry.model.OverwritePolicy;
 import dev.ferry.model.TransferMode;
 import dev.ferry.model.protocol.Lease;
+import dev.ferry.model.protocol.ResumePoint;
+import java.util.Map;
 
 /**
  * How {@link FileCopier} treats each file of a task. Null arguments take the job defaults: {@code
- * COPY}, {@code CRC32C}, {@code IF_DIFFERENT}.
+ * COPY}, {@code CRC32C}, {@code IF_DIFFERENT}, no resume points.
+ *
+ * @param chunkThreshold files of at least this many bytes are copied in chunks, resumably, when the
+ *     destination has {@code MultipartResume}; {@link Long#MAX_VALUE} turns chunking off
+ * @param chunkSize bytes per chunk: the unit of durability, verification and resume (raised for
+ *     files that would need more than {@link FileCopier#MAX_CHUNKS} chunks)
+ * @param resume resume points of earlier attempts by source path, as the lease carries them
  */
 public record CopyOptions(
-    TransferMode mode, ChecksumAlgorithm checksum, OverwritePolicy overwrite) {
+    TransferMode mode,
+    ChecksumAlgorithm checksum,
+    OverwritePolicy overwrite,
+    long chunkThreshold,
+    long chunkSize,
+    Map<String, ResumePoint> resume) {
+
+  public static final long DEFAULT_CHUNK_THRESHOLD = 64L * 1024 * 1024;
+  public static final long DEFAULT_CHUNK_SIZE = 8L * 1024 * 1024;
+
   public CopyOptions {
     mode = mode == null ? TransferMode.COPY : mode;
     checksum = checksum == null ? ChecksumAlgorithm.CRC32C : checksum;
     overwrite = overwrite == null ? OverwritePolicy.IF_DIFFERENT : overwrite;
+    if (chunkThreshold < 1 || chunkSize < 1) {
+      throw new IllegalArgumentException(
+          "chunk threshold and chunk size must be positive, got "
+              + chunkThreshold
+              + " and "
+              + chunkSize);
+    }
+    resume = resume == null ? Map.of() : Map.copyOf(resume);
   }
 
+  /** Default chunking, no resume points. */
+  public CopyOptions(TransferMode mode, ChecksumAlgorithm checksum, OverwritePolicy overwrite) {
+    this(mode, checksum, overwrite, DEFAULT_CHUNK_THRESHOLD, DEFAULT_CHUNK_SIZE, Map.of());
+  }
+
+  /** The lease's options and resume points, with default chunking. */
   public static CopyOptions of(Lease lease) {
-    return new CopyOptions(lease.mode(), lease.checksum(), lease.overwrite());
+    return new CopyOptions(
+        lease.mode(),
+        lease.checksum(),
+        lease.overwrite(),
+        DEFAULT_CHUNK_THRESHOLD,
+        DEFAULT_CHUNK_SIZE,
+        lease.resume());
+  }
+
+  public CopyOptions withChunking(long threshold, long size) {
+    return new CopyOptions(mode, checksum, overwrite, threshold, size, resume);
+  }
+
+  public CopyOptions withResume(Map<String, ResumePoint> points) {
+    return new CopyOptions(mode, checksum, overwrite, chunkThreshold, chunkSize, points);
+  }
+
+  /** The resume point of the file read from {@code source}, or null. */
+  public ResumePoint resumePoint(String source) {
+    return resume.get(source);
   }
 }

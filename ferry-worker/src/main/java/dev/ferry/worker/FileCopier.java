@@ -8,6 +8,7 @@ import dev.ferry.model.protocol.FileResult;
 import dev.ferry.model.protocol.FileResult.FileError;
 import dev.ferry.model.protocol.FileResult.Status;
 import dev.ferry.storage.Checksums;
+import dev.ferry.storage.MultipartResume;
 import dev.ferry.storage.PendingWrite;
 import dev.ferry.storage.StorageEndpoint;
 import dev.ferry.storage.StorageEntry;
@@ -35,9 +36,17 @@ import java.util.Optional;
  *   <li>Only then is the temporary object published atomically.
  * </ol>
  *
+ * <p><b>Large files</b> (at least {@link CopyOptions#chunkThreshold()} bytes, or any file with a
+ * resume point) go in chunks when the destination has {@link MultipartResume}: each chunk is made
+ * durable and verified as it is written, and reported as a {@link
+ * dev.ferry.model.protocol.ResumePoint} through {@link CopyControl#resumePoint}; a later attempt
+ * given that point continues after the last verified chunk instead of starting over. See {@link
+ * ChunkedCopier} for the details and their costs.
+ *
  * <p>Failures become {@link FileResult}s, never exceptions, except a stop: when {@link
  * CopyControl#stopRequested()} turns true (or the thread is interrupted) the copy aborts its
- * temporary object at the next buffer boundary and throws {@link CopyStoppedException}. Stateless
+ * temporary object at the next buffer boundary (a chunked copy keeps it if {@link
+ * CopyControl#keepResumableOnStop()} says so) and throws {@link CopyStoppedException}. Stateless
  * and thread-safe.
  */
 public final class FileCopier {
@@ -46,7 +55,14 @@ public final class FileCopier {
 
   public static final int DEFAULT_BUFFER_SIZE = 256 * 1024;
 
+  /**
+   * Most chunks a file is cut into; larger files get larger chunks. Bounds the resume point a
+   * heartbeat carries (10,000 SHA-256 checksums are 660 KB) and matches S3's part limit.
+   */
+  public static final int MAX_CHUNKS = 10_000;
+
   private final int bufferSize;
+  private final ChunkedCopier chunked;
 
   public FileCopier() {
     this(DEFAULT_BUFFER_SIZE);
@@ -57,6 +73,7 @@ public final class FileCopier {
       throw new IllegalArgumentException("buffer size must be positive, got " + bufferSize);
     }
     this.bufferSize = bufferSize;
+    this.chunked = new ChunkedCopier(bufferSize);
   }
 
   /**
@@ -77,6 +94,7 @@ public final class FileCopier {
     try {
       Optional<StorageEntry> src = source.stat(item.source());
       if (src.isEmpty()) {
+        ChunkedCopier.discard(destination, item, options, control);
         return failed(item, "not-found", what + ": source not found", false);
       }
       Optional<StorageEntry> dst = destination.stat(item.destination());
@@ -84,8 +102,19 @@ public final class FileCopier {
         Optional<FileResult> skip =
             skip(source, destination, item, options, control, src.get(), dst.get());
         if (skip.isPresent()) {
+          ChunkedCopier.discard(destination, item, options, control);
           return skip.get();
         }
+      }
+      Optional<MultipartResume> resumable = chunkable(destination, item, options, src.get());
+      if (resumable.isPresent()) {
+        Optional<FileResult> result =
+            chunked.copy(source, resumable.get(), item, options, control, src.get(), what);
+        if (result.isPresent()) {
+          return result.get();
+        }
+      } else {
+        ChunkedCopier.discard(destination, item, options, control); // a point for a file now small
       }
       return transfer(source, destination, item, options.checksum(), control, src.get(), what);
     } catch (StorageException e) {
@@ -95,6 +124,15 @@ public final class FileCopier {
       stopIfRequested(control, what, e);
       return failed(item, "io", what + ": " + e.getCause(), true);
     }
+  }
+
+  private static Optional<MultipartResume> chunkable(
+      StorageEndpoint destination, FileItem item, CopyOptions options, StorageEntry src) {
+    boolean large =
+        src.size() >= options.chunkThreshold() || options.resumePoint(item.source()) != null;
+    return src.size() > 0 && large
+        ? destination.capability(MultipartResume.class)
+        : Optional.empty();
   }
 
   private Optional<FileResult> skip(
@@ -216,14 +254,14 @@ public final class FileCopier {
     return hasher.hex();
   }
 
-  private static void checkStop(CopyControl control, String what, long bytes) {
+  static void checkStop(CopyControl control, String what, long bytes) {
     if (control.stopRequested() || Thread.currentThread().isInterrupted()) {
       throw new CopyStoppedException(what + ": stopped after " + bytes + " bytes");
     }
   }
 
   /** An I/O failure caused by a stop (an interrupted channel closes) is a stop, not a failure. */
-  private static void stopIfRequested(CopyControl control, String what, Exception cause) {
+  static void stopIfRequested(CopyControl control, String what, Exception cause) {
     if (control.stopRequested() || Thread.currentThread().isInterrupted()) {
       CopyStoppedException stop = new CopyStoppedException(what + ": stopped");
       stop.addSuppressed(cause);
@@ -247,8 +285,7 @@ public final class FileCopier {
     return new FileResult(item.source(), Status.SKIPPED, 0, checksum, null);
   }
 
-  private static FileResult failed(
-      FileItem item, String errorClass, String message, boolean retryable) {
+  static FileResult failed(FileItem item, String errorClass, String message, boolean retryable) {
     return new FileResult(
         item.source(), Status.FAILED, 0, null, new FileError(errorClass, message, retryable));
   }

@@ -64,4 +64,14 @@ final class SafeListener implements WorkerListener {
   public void taskFinished(Lease lease, Outcome outcome, List<FileResult> results) {
     guard("taskFinished", () -> delegate.taskFinished(lease, outcome, results));
   }
+
+  @Override
+  public void linkLimitChanged(String link, int from, int to, String reason) {
+    guard("linkLimitChanged", () -> delegate.linkLimitChanged(link, from, to, reason));
+  }
+
+  @Override
+  public void attemptTelemetryFailed(AttemptFinished event, Exception error) {
+    guard("attemptTelemetryFailed", () -> delegate.attemptTelemetryFailed(event, error));
+  }
 }

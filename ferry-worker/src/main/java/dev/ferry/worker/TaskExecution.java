@@ -8,6 +8,7 @@ import dev.ferry.model.protocol.HeartbeatRequest;
 import dev.ferry.model.protocol.HeartbeatResponse;
 import dev.ferry.model.protocol.Lease;
 import dev.ferry.model.protocol.ReleaseRequest;
+import dev.ferry.model.protocol.ResumePoint;
 import dev.ferry.storage.StorageEndpoint;
 import dev.ferry.storage.StorageException;
 import dev.ferry.worker.WorkerListener.Outcome;
@@ -16,7 +17,14 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -24,6 +32,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -31,11 +40,36 @@ import tools.jackson.databind.JsonNode;
 /**
  * One claimed attempt, run on the calling thread: copies every file of the lease, heartbeats on the
  * scheduler meanwhile, and reports. A stop (cancel, stale attempt, lease run out, shutdown) ends
- * the copy at the next buffer boundary with the temporary object aborted; a cancelled or stale
- * attempt reports nothing more, a shut-down one releases its lease.
+ * the copy at the next buffer boundary with the temporary object aborted (a chunked copy keeps its
+ * verified chunks unless the job was cancelled); a cancelled or stale attempt reports nothing more,
+ * a shut-down one releases its lease.
+ *
+ * <p><b>Pipelining.</b> The files of a batch are copied up to {@code fileConcurrency} at a time:
+ * the calling thread and helpers from the worker's file pool take the next file index from a shared
+ * counter, and each result lands at its file's index, so results stay in lease order whatever
+ * finishes first. A small file costs a few metadata round trips and two fsyncs, which overlap well;
+ * when the pool has no thread to spare, fewer helpers run and the calling thread does the rest.
+ * Progress counters are shared atomics; a stop is seen by every copier at its next buffer. The
+ * listener hears of published files in lease order.
+ *
+ * <p><b>Heartbeats</b> carry bytes and files done, the moving byte rate over the last {@link
+ * #RATE_WINDOW} and the latest resume point of each chunked file in progress.
  */
 final class TaskExecution implements CopyControl {
   private static final Logger log = LoggerFactory.getLogger(TaskExecution.class);
+  static final Duration RATE_WINDOW = Duration.ofSeconds(10);
+
+  /** What every execution of a worker shares. */
+  record Services(
+      String workerId,
+      Clock clock,
+      Duration heartbeatInterval,
+      ControlPlaneClient client,
+      EndpointOpener opener,
+      FileCopier copier,
+      WorkerListener listener,
+      int fileConcurrency,
+      Executor filePool) {}
 
   private enum Phase {
     COPYING,
@@ -44,44 +78,58 @@ final class TaskExecution implements CopyControl {
   }
 
   private final Lease lease;
-  private final String workerId;
-  private final Clock clock;
-  private final Duration heartbeatInterval;
-  private final ControlPlaneClient client;
-  private final EndpointOpener opener;
-  private final FileCopier copier;
-  private final WorkerListener listener;
+  private final Services services;
+  private final BandwidthLimiter bandwidth; // null: not throttled
+  private final List<FileItem> files;
+  private final AtomicReferenceArray<FileResult> results;
 
   private final AtomicLong bytesDone = new AtomicLong();
   private final AtomicInteger filesDone = new AtomicInteger();
+  private final AtomicInteger announced =
+      new AtomicInteger(); // files passed to fileCopied, in order
+  private final Map<String, ResumePoint> resumePoints = new ConcurrentHashMap<>();
   private final AtomicReference<StopReason> stop = new AtomicReference<>();
   private final AtomicBoolean released = new AtomicBoolean();
+  private final Set<Thread> helpers = new HashSet<>(); // guarded by itself
   private volatile Instant leaseExpiresAt;
   private volatile Phase phase = Phase.COPYING;
   private volatile Thread runner;
+  private volatile MovingRate rate;
+  private volatile long durationMillis;
 
-  TaskExecution(
-      Lease lease,
-      String workerId,
-      Clock clock,
-      Duration heartbeatInterval,
-      ControlPlaneClient client,
-      EndpointOpener opener,
-      FileCopier copier,
-      WorkerListener listener) {
+  TaskExecution(Lease lease, Services services, BandwidthLimiter bandwidth) {
     this.lease = lease;
-    this.workerId = workerId;
-    this.clock = clock;
-    this.heartbeatInterval = heartbeatInterval;
-    this.client = client;
-    this.opener = opener;
-    this.copier = copier;
-    this.listener = listener;
+    this.services = services;
+    this.bandwidth = bandwidth;
+    this.files = lease.files() == null ? List.of() : lease.files();
+    this.results = new AtomicReferenceArray<>(files.size());
     this.leaseExpiresAt = lease.expiresAt();
   }
 
   Lease lease() {
     return lease;
+  }
+
+  /** Results computed so far, in lease order (all of them once a run reported). */
+  List<FileResult> results() {
+    List<FileResult> done = new ArrayList<>(results.length());
+    for (int i = 0; i < results.length(); i++) {
+      FileResult r = results.get(i);
+      if (r != null) {
+        done.add(r);
+      }
+    }
+    return done;
+  }
+
+  /** Bytes read from the source and written to temporary objects so far. */
+  long bytesOnWire() {
+    return bytesDone.get();
+  }
+
+  /** From the start of {@link #run} to its end (reporting included); 0 before. */
+  long durationMillis() {
+    return durationMillis;
   }
 
   @Override
@@ -92,51 +140,78 @@ final class TaskExecution implements CopyControl {
   @Override
   public void bytesCopied(long bytes) {
     bytesDone.addAndGet(bytes);
+    if (bandwidth != null) {
+      bandwidth.acquire(bytes, this::stopRequested);
+    }
+  }
+
+  @Override
+  public void resumePoint(String source, ResumePoint point) {
+    if (point == null) {
+      resumePoints.remove(source);
+    } else {
+      resumePoints.put(source, point);
+    }
+  }
+
+  /** Verified chunks are kept for the next attempt unless nobody will run one (cancelled job). */
+  @Override
+  public boolean keepResumableOnStop() {
+    return stop.get() != StopReason.CANCELLED;
   }
 
   /** Asks the attempt to stop; the first reason wins. */
   void requestStop(StopReason reason) {
     if (phase != Phase.DONE && stop.compareAndSet(null, reason)) {
       log.info(
-          "task {} attempt {}: stopping ({}) after {} bytes, {} files",
+          "task {} attempt {}: stopping ({}) after {} bytes, {} of {} files",
           lease.taskId(),
           lease.attempt(),
           reason,
           bytesDone.get(),
-          filesDone.get());
-      listener.stopRequested(lease, reason);
+          filesDone.get(),
+          files.size());
+      services.listener().stopRequested(lease, reason);
     }
   }
 
   /**
-   * Interrupts the running thread if it is still copying (blocked reads end at once); a thread that
-   * is reporting is left alone so that its answer is not lost.
+   * Interrupts the threads still copying (blocked reads end at once); a thread that is reporting is
+   * left alone so that its answer is not lost.
    */
   void interruptIfCopying() {
-    Thread t = runner;
-    if (t != null && phase == Phase.COPYING) {
-      t.interrupt();
+    synchronized (helpers) {
+      if (phase != Phase.COPYING) {
+        return;
+      }
+      Thread t = runner;
+      if (t != null) {
+        t.interrupt();
+      }
+      helpers.forEach(Thread::interrupt);
     }
   }
 
   /** Runs the attempt to its end on the calling thread. */
   Outcome run(ScheduledExecutorService scheduler) {
     runner = Thread.currentThread();
-    Instant started = clock.instant();
-    long interval = heartbeatInterval.toNanos();
+    Instant started = services.clock().instant();
+    rate = new MovingRate(RATE_WINDOW, started, 0);
+    long interval = services.heartbeatInterval().toNanos();
     ScheduledFuture<?> heartbeats =
         scheduler.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
-    List<FileResult> results = new ArrayList<>();
     Outcome outcome;
     try {
-      copyAll(results);
-      phase = Phase.REPORTING;
+      copyAll();
+      synchronized (helpers) {
+        phase = Phase.REPORTING;
+      }
       heartbeats.cancel(false);
       StopReason reason = stop.get();
-      int leased = lease.files() == null ? 0 : lease.files().size();
-      if (reason == null || (reason == StopReason.SHUTDOWN && results.size() == leased)) {
+      List<FileResult> done = results();
+      if (reason == null || (reason == StopReason.SHUTDOWN && done.size() == files.size())) {
         // a shutdown that arrives after the last file is done still reports the work
-        outcome = complete(results, Duration.between(started, clock.instant()).toMillis());
+        outcome = complete(done, Duration.between(started, services.clock().instant()).toMillis());
       } else if (reason == StopReason.SHUTDOWN) {
         outcome = release();
       } else {
@@ -144,40 +219,95 @@ final class TaskExecution implements CopyControl {
       }
     } finally {
       heartbeats.cancel(false);
-      phase = Phase.DONE;
+      synchronized (helpers) {
+        phase = Phase.DONE;
+      }
       runner = null;
+      durationMillis = Duration.between(started, services.clock().instant()).toMillis();
     }
-    listener.taskFinished(lease, outcome, List.copyOf(results));
+    services.listener().taskFinished(lease, outcome, results());
     return outcome;
   }
 
-  private void copyAll(List<FileResult> results) {
-    List<FileItem> files = lease.files() == null ? List.of() : lease.files();
+  private void copyAll() {
     CopyOptions options = CopyOptions.of(lease);
     StorageEndpoint source = null;
     StorageEndpoint destination = null;
     try {
       try {
-        source = opener.open(lease.source());
-        destination = opener.open(lease.destination());
+        source = services.opener().open(lease.source());
+        destination = services.opener().open(lease.destination());
       } catch (StorageException e) {
-        for (FileItem f : files) {
-          results.add(
+        for (int i = 0; i < files.size(); i++) {
+          results.set(
+              i,
               failed(
-                  f,
+                  files.get(i),
                   e.errorClass().wireName(),
                   "cannot open endpoint: " + e.getMessage(),
                   e.retryable()));
         }
         return;
       }
-      for (FileItem file : files) {
-        if (stopRequested()) {
+      AtomicInteger next = new AtomicInteger();
+      int extra = Math.min(services.fileConcurrency(), files.size()) - 1;
+      CountDownLatch helpersDone = new CountDownLatch(Math.max(0, extra));
+      StorageEndpoint src = source;
+      StorageEndpoint dst = destination;
+      for (int h = 0; h < extra; h++) {
+        try {
+          services
+              .filePool()
+              .execute(
+                  () -> {
+                    try {
+                      copyFiles(src, dst, options, next, true);
+                    } finally {
+                      helpersDone.countDown();
+                    }
+                  });
+        } catch (RejectedExecutionException e) {
+          // no thread to spare: this thread does more of the work itself
+          for (int rest = h; rest < extra; rest++) {
+            helpersDone.countDown();
+          }
+          break;
+        }
+      }
+      copyFiles(src, dst, options, next, false);
+      awaitHelpers(helpersDone);
+    } finally {
+      closeQuietly(source);
+      closeQuietly(destination);
+    }
+  }
+
+  /** Copies files, taking the next index from {@code next}, until none is left or a stop. */
+  private void copyFiles(
+      StorageEndpoint source,
+      StorageEndpoint destination,
+      CopyOptions options,
+      AtomicInteger next,
+      boolean helper) {
+    Thread me = Thread.currentThread();
+    if (helper) {
+      synchronized (helpers) {
+        if (phase != Phase.COPYING) {
           return;
         }
+        helpers.add(me);
+      }
+    }
+    try {
+      while (!stopRequested()) {
+        int i = next.getAndIncrement();
+        if (i >= files.size()) {
+          return;
+        }
+        FileItem file = files.get(i);
         FileResult result;
         try {
-          result = copier.copy(source, destination, file, options, this);
+          result = services.copier().copy(source, destination, file, options, this);
         } catch (CopyStoppedException e) {
           stop.compareAndSet(null, StopReason.SHUTDOWN); // interrupted without a reason
           return;
@@ -185,29 +315,73 @@ final class TaskExecution implements CopyControl {
           log.error("task {}: unexpected failure copying '{}'", lease.taskId(), file.source(), e);
           result = failed(file, "internal", e.toString(), true);
         }
-        results.add(result);
+        results.set(i, result);
         filesDone.incrementAndGet();
-        if (result.status() == FileResult.Status.SUCCEEDED) {
-          listener.fileCopied(lease, file, result.bytes());
-        }
+        announceInOrder();
       }
     } finally {
-      closeQuietly(source);
-      closeQuietly(destination);
+      if (helper) {
+        synchronized (helpers) {
+          helpers.remove(me);
+        }
+        Thread.interrupted(); // a pool thread must not carry this task's interrupt to the next
+      }
     }
   }
 
-  private Outcome complete(List<FileResult> results, long durationMillis) {
+  /**
+   * Tells the listener about published files in lease order, as far as the results are contiguous,
+   * whatever order the concurrent copies finish in.
+   */
+  private void announceInOrder() {
+    synchronized (announced) {
+      for (int i = announced.get(); i < results.length() && results.get(i) != null; i++) {
+        FileResult r = results.get(i);
+        if (r.status() == FileResult.Status.SUCCEEDED) {
+          services.listener().fileCopied(lease, files.get(i), r.bytes());
+        }
+        announced.set(i + 1);
+      }
+    }
+  }
+
+  /**
+   * Waits for the helpers: they use the endpoints this thread closes next. An interrupt (shutdown)
+   * becomes a stop and is passed on to them; the flag is restored afterwards.
+   */
+  private void awaitHelpers(CountDownLatch helpersDone) {
+    boolean interrupted = false;
+    while (true) {
+      try {
+        helpersDone.await();
+        break;
+      } catch (InterruptedException e) {
+        interrupted = true;
+        stop.compareAndSet(null, StopReason.SHUTDOWN);
+        synchronized (helpers) {
+          helpers.forEach(Thread::interrupt);
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private Outcome complete(List<FileResult> done, long durationMillis) {
     try {
       JsonNode answer =
-          client.complete(
-              lease.taskId(),
-              new CompleteRequest(workerId, lease.attempt(), durationMillis, List.copyOf(results)));
+          services
+              .client()
+              .complete(
+                  lease.taskId(),
+                  new CompleteRequest(
+                      services.workerId(), lease.attempt(), durationMillis, List.copyOf(done)));
       log.info(
           "task {} attempt {} completed: {} files, {} bytes in {} ms; control plane says {}",
           lease.taskId(),
           lease.attempt(),
-          results.size(),
+          done.size(),
           bytesDone.get(),
           durationMillis,
           answer);
@@ -225,7 +399,7 @@ final class TaskExecution implements CopyControl {
               + " task run again: {}",
           lease.taskId(),
           lease.attempt(),
-          results.size(),
+          done.size(),
           e.getMessage());
       return Outcome.UNREPORTED;
     }
@@ -241,7 +415,9 @@ final class TaskExecution implements CopyControl {
     }
     boolean interrupted = Thread.interrupted(); // an interrupted thread cannot send HTTP
     try {
-      client.release(lease.taskId(), new ReleaseRequest(workerId, lease.attempt()));
+      services
+          .client()
+          .release(lease.taskId(), new ReleaseRequest(services.workerId(), lease.attempt()));
       log.info("task {} attempt {}: lease released on shutdown", lease.taskId(), lease.attempt());
       return Outcome.RELEASED;
     } catch (StaleAttemptException e) {
@@ -264,11 +440,22 @@ final class TaskExecution implements CopyControl {
     if (phase != Phase.COPYING || stopRequested()) {
       return;
     }
+    long bytes = bytesDone.get();
+    MovingRate r = rate;
+    long bytesPerSecond = r == null ? 0 : r.update(services.clock().instant(), bytes);
     try {
       HeartbeatResponse answer =
-          client.heartbeat(
-              lease.taskId(),
-              new HeartbeatRequest(workerId, lease.attempt(), bytesDone.get(), filesDone.get()));
+          services
+              .client()
+              .heartbeat(
+                  lease.taskId(),
+                  new HeartbeatRequest(
+                      services.workerId(),
+                      lease.attempt(),
+                      bytes,
+                      filesDone.get(),
+                      bytesPerSecond,
+                      Map.copyOf(resumePoints)));
       if (answer.action() == HeartbeatResponse.Action.CANCEL) {
         requestStop(StopReason.CANCELLED);
       } else if (answer.leaseExpiresAt() != null) {
@@ -284,7 +471,7 @@ final class TaskExecution implements CopyControl {
           lease.attempt(),
           expires,
           e.getMessage());
-      if (expires != null && !clock.instant().isBefore(expires)) {
+      if (expires != null && !services.clock().instant().isBefore(expires)) {
         requestStop(StopReason.LEASE_EXPIRED);
       }
     }

@@ -5,8 +5,10 @@ import dev.ferry.model.event.Envelope;
 import dev.ferry.model.event.EventTypes;
 import dev.ferry.model.event.Topics;
 import dev.ferry.model.protocol.ClaimRequest;
+import dev.ferry.model.protocol.FileResult;
 import dev.ferry.model.protocol.Lease;
 import dev.ferry.model.protocol.TaskDispatched;
+import dev.ferry.worker.WorkerListener.Outcome;
 import dev.ferry.worker.WorkerListener.StopReason;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -15,6 +17,7 @@ import java.util.Collection;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +28,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +67,18 @@ import tools.jackson.databind.json.JsonMapper;
  * consumer pauses its partitions (still polling, so it stays in the group) and resumes when a slot
  * frees. Records that are not a version-1 task dispatch are logged, counted and skipped.
  *
+ * <p><b>Links.</b> A task also needs a permit of its link ({@code SRC->DST}) from the {@link
+ * LinkLimiter}: per-link limits, fixed or adaptive ({@link WorkerConfig#adaptiveConcurrency()}),
+ * and optional per-link bandwidth. A record whose link is at its limit waits in the consumer's
+ * buffer while records of other links behind it go ahead; offsets are committed only up to the
+ * first record still waiting in each partition, and only partitions with waiting records are
+ * paused.
+ *
+ * <p><b>Telemetry.</b> A started worker produces one {@link AttemptFinished} per claimed attempt to
+ * {@code ferry.attempts} ({@link WorkerConfig#attemptTelemetry()}); producing never fails a task.
+ * Kafka is contacted only from {@link #start()} on: a worker that only runs {@link #handle} calls
+ * sends no telemetry.
+ *
  * <p><b>Duplicates.</b> A delivery whose claim answers 409, or whose attempt is already running
  * here, is skipped silently and counted ({@link WorkerListener#duplicateSkipped}).
  *
@@ -80,6 +96,13 @@ public final class Worker implements AutoCloseable {
 
   private record AttemptKey(UUID taskId, int attempt) {}
 
+  /** A consumed record and, when it is a task dispatch, the task. */
+  private record Pending(ConsumerRecord<String, byte[]> record, TaskDispatched task) {
+    TopicPartition partition() {
+      return new TopicPartition(record.topic(), record.partition());
+    }
+  }
+
   private final WorkerConfig config;
   private final WorkerListener listener;
   private final EndpointOpener endpoints;
@@ -91,12 +114,18 @@ public final class Worker implements AutoCloseable {
   private final Semaphore slots;
   private final ThreadPoolExecutor pool;
   private final ScheduledThreadPoolExecutor scheduler;
+  private final ThreadPoolExecutor filePool;
+  private final LinkLimiter links;
+  private final TaskExecution.Services services;
+  private final AttemptTelemetry injectedTelemetry;
+  private volatile AttemptTelemetry telemetry = AttemptTelemetry.NOOP;
   private final Set<AttemptKey> inFlight = ConcurrentHashMap.newKeySet();
   private final Map<AttemptKey, TaskExecution> executions = new ConcurrentHashMap<>();
 
   // consumer-thread state; rebalance callbacks run inside poll() on that thread
-  private final Deque<ConsumerRecord<String, byte[]>> pending = new ArrayDeque<>();
+  private final Deque<Pending> pending = new ArrayDeque<>();
   private final Map<TopicPartition, OffsetAndMetadata> toCommit = new HashMap<>();
+  private final Map<TopicPartition, Long> highestTaken = new HashMap<>(); // out of pending
 
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -122,13 +151,36 @@ public final class Worker implements AutoCloseable {
         null);
   }
 
-  /** For tests: a given client and, when not null, a given Kafka consumer. */
+  /**
+   * For tests: a given client and, when not null, a given Kafka consumer. A worker whose consumer
+   * is substituted talks to no Kafka at all: it sends no attempt telemetry.
+   */
   Worker(
       WorkerConfig config,
       WorkerListener listener,
       EndpointOpener endpoints,
       ControlPlaneClient client,
       Supplier<Consumer<String, byte[]>> consumerFactory) {
+    this(
+        config,
+        listener,
+        endpoints,
+        client,
+        consumerFactory,
+        consumerFactory == null ? null : AttemptTelemetry.NOOP);
+  }
+
+  /**
+   * For tests: as above, and when {@code telemetry} is not null, attempt events go there from the
+   * start (also for {@link #handle} without {@link #start()}); the worker closes it.
+   */
+  Worker(
+      WorkerConfig config,
+      WorkerListener listener,
+      EndpointOpener endpoints,
+      ControlPlaneClient client,
+      Supplier<Consumer<String, byte[]>> consumerFactory,
+      AttemptTelemetry telemetry) {
     this.config = config;
     this.listener = new SafeListener(listener);
     this.endpoints = endpoints;
@@ -141,6 +193,31 @@ public final class Worker implements AutoCloseable {
             n, n, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("task"));
     this.scheduler = new ScheduledThreadPoolExecutor(Math.min(n, 4), threads("heartbeat"));
     this.scheduler.setRemoveOnCancelPolicy(true);
+    // helpers of batch tasks; a task whose helpers are refused copies its files itself
+    this.filePool =
+        new ThreadPoolExecutor(
+            0,
+            Math.max(1, n * (config.fileConcurrency() - 1)),
+            30,
+            TimeUnit.SECONDS,
+            new SynchronousQueue<>(),
+            threads("file"));
+    this.links = LinkLimiter.of(config, this.listener);
+    this.services =
+        new TaskExecution.Services(
+            config.workerId(),
+            config.clock(),
+            config.heartbeatInterval(),
+            client,
+            endpoints,
+            copier,
+            this.listener,
+            config.fileConcurrency(),
+            filePool);
+    this.injectedTelemetry = telemetry;
+    if (telemetry != null) {
+      this.telemetry = telemetry;
+    }
   }
 
   public WorkerConfig config() {
@@ -161,6 +238,16 @@ public final class Worker implements AutoCloseable {
     return executions.size();
   }
 
+  /** The current concurrency limit of {@code link} ({@code SRC->DST}) in this worker. */
+  public int linkLimit(String link) {
+    return links.limit(link);
+  }
+
+  /** Attempt-telemetry events that could not be produced so far. */
+  public long telemetryFailures() {
+    return telemetry.failures();
+  }
+
   /**
    * Starts the consumer thread.
    *
@@ -172,6 +259,9 @@ public final class Worker implements AutoCloseable {
     }
     if (!started.compareAndSet(false, true)) {
       throw new IllegalStateException("worker " + config.workerId() + " is already started");
+    }
+    if (injectedTelemetry == null && config.attemptTelemetry()) {
+      telemetry = KafkaAttemptTelemetry.create(config, listener);
     }
     consumer = consumerFactory.get();
     Thread t = new Thread(this::consume, "ferry-worker-consumer-" + config.workerId());
@@ -190,15 +280,39 @@ public final class Worker implements AutoCloseable {
   // --- task handling ---------------------------------------------------------------------------
 
   /**
-   * Handles one dispatch on the calling thread: skips it when it is for another site or already
-   * running here, claims it, runs the attempt and reports. Returns when the attempt is over for
-   * this worker. The consumer calls this on the task pool; tests may call it directly.
+   * Handles one dispatch on the calling thread: skips it when it is for another site, waits for a
+   * permit of its link, skips it when it is already running here, claims it, runs the attempt and
+   * reports. Returns when the attempt is over for this worker (at once, doing nothing, when the
+   * thread is interrupted while it waits for the link). The consumer runs tasks on its pool with a
+   * permit it already holds; tests and embedders may call this directly.
    */
   public void handle(TaskDispatched task) {
     if (!config.executesFor(task.destinationSite())) {
       listener.otherSiteSkipped(task);
       return;
     }
+    LinkLimiter.Permit permit;
+    try {
+      permit = links.acquire(linkOf(task));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return;
+    }
+    execute(task, permit);
+  }
+
+  private static String linkOf(TaskDispatched task) {
+    return Topics.linkKey(task.sourceSite(), task.destinationSite());
+  }
+
+  /** Runs a task of this site holding its link's permit, which it always gives back. */
+  private void execute(TaskDispatched task, LinkLimiter.Permit permit) {
+    try (permit) {
+      attempt(task, permit);
+    }
+  }
+
+  private void attempt(TaskDispatched task, LinkLimiter.Permit permit) {
     AttemptKey key = new AttemptKey(task.taskId(), task.attempt());
     if (!inFlight.add(key)) {
       log.debug("task {} attempt {} already running here", task.taskId(), task.attempt());
@@ -227,25 +341,19 @@ public final class Worker implements AutoCloseable {
         return;
       }
       TaskExecution execution =
-          new TaskExecution(
-              lease,
-              config.workerId(),
-              config.clock(),
-              config.heartbeatInterval(),
-              client,
-              endpoints,
-              copier,
-              listener);
+          new TaskExecution(lease, services, links.bandwidth(permit.link()).orElse(null));
       executions.put(key, execution);
       try {
         listener.claimed(lease);
+        Outcome outcome;
         if (closing) {
           // claimed while close() ran: give it back at once
           execution.requestStop(StopReason.SHUTDOWN);
-          execution.release();
-          return;
+          outcome = execution.release();
+        } else {
+          outcome = execution.run(scheduler);
         }
-        execution.run(scheduler);
+        finished(task, execution, outcome, permit);
       } finally {
         executions.remove(key);
         synchronized (executions) {
@@ -254,6 +362,63 @@ public final class Worker implements AutoCloseable {
       }
     } finally {
       inFlight.remove(key);
+    }
+  }
+
+  /** Feeds the attempt's outcome to its link's limit and produces its telemetry event. */
+  private void finished(
+      TaskDispatched task, TaskExecution execution, Outcome outcome, LinkLimiter.Permit permit) {
+    List<FileResult> results = execution.results();
+    int succeeded = 0;
+    int failed = 0;
+    int retryable = 0;
+    String errorClass = null;
+    for (FileResult r : results) {
+      if (r.status() == FileResult.Status.FAILED) {
+        failed++;
+        if (r.error() != null) {
+          retryable += r.error().retryable() ? 1 : 0;
+          if (errorClass == null) {
+            errorClass = r.error().errorClass();
+          }
+        }
+      } else {
+        succeeded++;
+      }
+    }
+    long bytes = execution.bytesOnWire();
+    if (outcome == Outcome.COMPLETED || outcome == Outcome.UNREPORTED) {
+      permit.finish(succeeded, retryable, bytes);
+    }
+    AttemptFinished.Outcome wire =
+        switch (outcome) {
+          case COMPLETED ->
+              failed > 0 ? AttemptFinished.Outcome.FAILED : AttemptFinished.Outcome.COMPLETED;
+          case CANCELLED -> AttemptFinished.Outcome.CANCELLED;
+          case RELEASED -> AttemptFinished.Outcome.RELEASED;
+          case ABANDONED, UNREPORTED -> AttemptFinished.Outcome.ABANDONED;
+        };
+    Lease lease = execution.lease();
+    AttemptFinished event =
+        new AttemptFinished(
+            lease.taskId(),
+            lease.jobId() != null ? lease.jobId() : task.jobId(),
+            lease.attempt(),
+            config.workerId(),
+            task.sourceSite(),
+            task.destinationSite(),
+            lease.files() == null ? 0 : lease.files().size(),
+            succeeded,
+            failed,
+            bytes,
+            execution.durationMillis(),
+            wire.wireName(),
+            errorClass,
+            retryable);
+    try {
+      telemetry.attemptFinished(event);
+    } catch (RuntimeException e) {
+      log.warn("task {}: attempt telemetry failed: {}", lease.taskId(), e.toString());
     }
   }
 
@@ -279,20 +444,18 @@ public final class Worker implements AutoCloseable {
     try {
       c.subscribe(List.of(Topics.TASKS), new Rebalance(c));
       while (!closing) {
-        if (!pending.isEmpty()) {
-          c.pause(c.assignment());
-        }
+        pauseWaiting(c);
         ConsumerRecords<String, byte[]> records;
         try {
           records = c.poll(pending.isEmpty() ? POLL : PAUSED_POLL);
         } catch (WakeupException e) {
           continue; // close() woke us; the loop condition decides
         }
-        records.forEach(pending::addLast);
-        handOff();
-        if (pending.isEmpty() && !c.paused().isEmpty()) {
-          c.resume(c.paused());
+        for (ConsumerRecord<String, byte[]> r : records) {
+          pending.addLast(new Pending(r, decode(r).orElse(null)));
         }
+        handOff();
+        pauseWaiting(c);
         commit(c, false);
       }
       commit(c, true);
@@ -307,21 +470,53 @@ public final class Worker implements AutoCloseable {
     }
   }
 
-  /** Hands pending records to the pool in order while slots are free. */
+  /**
+   * Pauses the partitions that have records waiting (all of them when no slot is free) and resumes
+   * the others.
+   */
+  private void pauseWaiting(Consumer<String, byte[]> c) {
+    Set<TopicPartition> waiting = new HashSet<>();
+    if (!pending.isEmpty() && slots.availablePermits() == 0) {
+      waiting.addAll(c.assignment());
+    } else {
+      pending.forEach(p -> waiting.add(p.partition()));
+    }
+    waiting.retainAll(c.assignment());
+    Set<TopicPartition> resume = new HashSet<>(c.paused());
+    resume.removeAll(waiting);
+    if (!resume.isEmpty()) {
+      c.resume(resume);
+    }
+    waiting.removeAll(c.paused());
+    if (!waiting.isEmpty()) {
+      c.pause(waiting);
+    }
+  }
+
+  /**
+   * Hands pending records to the pool in order while slots are free, passing over records whose
+   * link is at its limit; then records the offsets that are safe to commit.
+   */
   private void handOff() {
-    while (!pending.isEmpty()) {
-      ConsumerRecord<String, byte[]> record = pending.peekFirst();
-      Optional<TaskDispatched> task = decode(record);
-      if (task.isPresent() && config.executesFor(task.get().destinationSite())) {
+    Set<TopicPartition> handled = new HashSet<>();
+    Iterator<Pending> it = pending.iterator();
+    while (it.hasNext()) {
+      Pending p = it.next();
+      TaskDispatched t = p.task();
+      if (t != null && config.executesFor(t.destinationSite())) {
         if (!slots.tryAcquire()) {
-          return; // backpressure: the caller pauses the partitions
+          break; // backpressure: the partitions are paused
         }
-        TaskDispatched t = task.get();
+        Optional<LinkLimiter.Permit> permit = links.tryAcquire(linkOf(t));
+        if (permit.isEmpty()) {
+          slots.release();
+          continue; // its link is busy: it waits, the records of other links go ahead
+        }
         try {
           pool.execute(
               () -> {
                 try {
-                  handle(t);
+                  execute(t, permit.get());
                 } catch (RuntimeException e) {
                   log.error("task {} attempt {} failed unexpectedly", t.taskId(), t.attempt(), e);
                 } finally {
@@ -329,16 +524,26 @@ public final class Worker implements AutoCloseable {
                 }
               });
         } catch (RejectedExecutionException e) {
+          permit.get().close();
           slots.release();
-          return; // closing
+          break; // closing
         }
-      } else {
-        task.ifPresent(listener::otherSiteSkipped);
+      } else if (t != null) {
+        listener.otherSiteSkipped(t);
       }
-      pending.pollFirst();
-      toCommit.put(
-          new TopicPartition(record.topic(), record.partition()),
-          new OffsetAndMetadata(record.offset() + 1));
+      it.remove();
+      handled.add(p.partition());
+      highestTaken.merge(p.partition(), p.record().offset(), Math::max);
+    }
+    // commit up to the first record still waiting in a partition, else past the last one taken
+    Map<TopicPartition, Long> firstWaiting = new HashMap<>();
+    for (Pending p : pending) {
+      firstWaiting.merge(p.partition(), p.record().offset(), Math::min);
+    }
+    for (TopicPartition tp : handled) {
+      Long waiting = firstWaiting.get(tp);
+      long next = waiting != null ? waiting : highestTaken.get(tp) + 1;
+      toCommit.merge(tp, new OffsetAndMetadata(next), (a, b) -> a.offset() >= b.offset() ? a : b);
     }
   }
 
@@ -433,14 +638,15 @@ public final class Worker implements AutoCloseable {
 
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (!pending.isEmpty()) {
+      if (!pending.isEmpty() && slots.availablePermits() == 0) {
         c.pause(partitions);
       }
     }
 
     private void drop(Collection<TopicPartition> partitions) {
       Set<TopicPartition> gone = new HashSet<>(partitions);
-      pending.removeIf(r -> gone.contains(new TopicPartition(r.topic(), r.partition())));
+      highestTaken.keySet().removeAll(gone);
+      pending.removeIf(p -> gone.contains(p.partition()));
     }
   }
 
@@ -491,7 +697,9 @@ public final class Worker implements AutoCloseable {
       }
     }
     pool.shutdownNow();
+    filePool.shutdownNow();
     scheduler.shutdownNow();
+    telemetry.close();
     log.info("worker {} closed", config.workerId());
   }
 

@@ -27,7 +27,22 @@ import java.util.UUID;
  *     interrupting them and releasing their leases
  * @param clock source of webhook timestamps, durations and lease expiry checks
  * @param kafkaProperties extra consumer properties (security, timeouts); cannot override the group,
- *     deserializers, manual commits or {@code read_committed}
+ *     deserializers, manual commits or {@code read_committed}. Those that are producer settings too
+ *     (security, client DNS lookup…) also configure the attempt-telemetry producer
+ * @param fileConcurrency files of one batch task copied at once, 1 to 256: small files are
+ *     dominated by per-file latency (stat, create, fsync, rename), which overlaps well
+ * @param linkConcurrency tasks of one link ({@code SRC->DST}) running at once in this worker, by
+ *     link; in adaptive mode the most the adaptive limit may reach
+ * @param defaultLinkConcurrency the same for links not in {@code linkConcurrency}; by default
+ *     {@code concurrency}, i.e. no limit beyond the worker's own
+ * @param adaptiveConcurrency whether each link's limit adapts to its success ratio and throughput
+ *     ({@link AdaptiveConcurrency}) instead of staying at its configured value
+ * @param adaptiveSettings the adaptive algorithm's settings; used only when {@code
+ *     adaptiveConcurrency}
+ * @param linkBandwidth bytes per second all tasks of a link may move together, by link; links not
+ *     in it are not throttled
+ * @param attemptTelemetry whether a started worker produces one {@code dev.ferry.attempt.finished}
+ *     event per attempt to {@code ferry.attempts}
  */
 public record WorkerConfig(
     URI controlPlaneUrl,
@@ -39,9 +54,17 @@ public record WorkerConfig(
     Duration heartbeatInterval,
     Duration shutdownTimeout,
     Clock clock,
-    Map<String, String> kafkaProperties) {
+    Map<String, String> kafkaProperties,
+    int fileConcurrency,
+    Map<String, Integer> linkConcurrency,
+    int defaultLinkConcurrency,
+    boolean adaptiveConcurrency,
+    AdaptiveConcurrency.Settings adaptiveSettings,
+    Map<String, Long> linkBandwidth,
+    boolean attemptTelemetry) {
 
   public static final int DEFAULT_CONCURRENCY = 4;
+  public static final int DEFAULT_FILE_CONCURRENCY = 8;
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
 
@@ -79,6 +102,40 @@ public record WorkerConfig(
     requirePositive("shutdownTimeout", shutdownTimeout);
     Objects.requireNonNull(clock, "clock is required");
     kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+    if (fileConcurrency < 1 || fileConcurrency > 256) {
+      throw new IllegalArgumentException(
+          "fileConcurrency must be 1 to 256, got " + fileConcurrency);
+    }
+    linkConcurrency = links("linkConcurrency", linkConcurrency, 1);
+    if (defaultLinkConcurrency < 1) {
+      throw new IllegalArgumentException(
+          "defaultLinkConcurrency must be at least 1, got " + defaultLinkConcurrency);
+    }
+    Objects.requireNonNull(adaptiveSettings, "adaptiveSettings is required");
+    linkBandwidth = links("linkBandwidth", linkBandwidth, 1);
+  }
+
+  private static <N extends Number> Map<String, N> links(
+      String name, Map<String, N> values, long min) {
+    if (values == null) {
+      return Map.of();
+    }
+    for (Map.Entry<String, N> e : values.entrySet()) {
+      String link = e.getKey();
+      int arrow = link == null ? -1 : link.indexOf("->");
+      if (arrow < 1
+          || arrow + 2 >= link.length()
+          || link.indexOf("->", arrow + 2) >= 0
+          || link.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException(
+            name + ": a link is written SRC->DST, got '" + link + "'");
+      }
+      if (e.getValue() == null || e.getValue().longValue() < min) {
+        throw new IllegalArgumentException(
+            name + " of " + link + " must be at least " + min + ", got " + e.getValue());
+      }
+    }
+    return Map.copyOf(values);
   }
 
   private static void requirePositive(String name, Duration value) {
@@ -114,6 +171,13 @@ public record WorkerConfig(
     private Duration shutdownTimeout = DEFAULT_SHUTDOWN_TIMEOUT;
     private Clock clock = Clock.systemUTC();
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
+    private int fileConcurrency = DEFAULT_FILE_CONCURRENCY;
+    private final Map<String, Integer> linkConcurrency = new LinkedHashMap<>();
+    private Integer defaultLinkConcurrency; // null: concurrency
+    private boolean adaptiveConcurrency;
+    private AdaptiveConcurrency.Settings adaptiveSettings = AdaptiveConcurrency.Settings.DEFAULTS;
+    private final Map<String, Long> linkBandwidth = new LinkedHashMap<>();
+    private boolean attemptTelemetry = true;
 
     private Builder() {}
 
@@ -173,6 +237,47 @@ public record WorkerConfig(
       return this;
     }
 
+    /** Files of one batch task copied at once; default {@value #DEFAULT_FILE_CONCURRENCY}. */
+    public Builder fileConcurrency(int fileConcurrency) {
+      this.fileConcurrency = fileConcurrency;
+      return this;
+    }
+
+    /** Concurrency limits by link ({@code SRC->DST}); adds to those given before. */
+    public Builder linkConcurrency(Map<String, Integer> limits) {
+      linkConcurrency.putAll(limits);
+      return this;
+    }
+
+    /** The limit of links without one of their own; default: {@code concurrency}. */
+    public Builder defaultLinkConcurrency(int limit) {
+      this.defaultLinkConcurrency = limit;
+      return this;
+    }
+
+    /** Adaptive per-link limits (off by default). */
+    public Builder adaptiveConcurrency(boolean adaptive) {
+      this.adaptiveConcurrency = adaptive;
+      return this;
+    }
+
+    public Builder adaptiveSettings(AdaptiveConcurrency.Settings settings) {
+      this.adaptiveSettings = settings;
+      return this;
+    }
+
+    /** Bandwidth limits in bytes per second by link ({@code SRC->DST}); adds to those before. */
+    public Builder linkBandwidth(Map<String, Long> bytesPerSecond) {
+      linkBandwidth.putAll(bytesPerSecond);
+      return this;
+    }
+
+    /** Whether a started worker produces attempt telemetry to Kafka (on by default). */
+    public Builder attemptTelemetry(boolean attemptTelemetry) {
+      this.attemptTelemetry = attemptTelemetry;
+      return this;
+    }
+
     public WorkerConfig build() {
       String id = workerId;
       if (id == null) {
@@ -192,7 +297,14 @@ public record WorkerConfig(
           heartbeatInterval,
           shutdownTimeout,
           clock,
-          kafkaProperties);
+          kafkaProperties,
+          fileConcurrency,
+          linkConcurrency,
+          defaultLinkConcurrency == null ? concurrency : defaultLinkConcurrency,
+          adaptiveConcurrency,
+          adaptiveSettings,
+          linkBandwidth,
+          attemptTelemetry);
     }
   }
 }

@@ -71,4 +71,18 @@ public interface WorkerListener {
    *     and {@code UNREPORTED})
    */
   default void taskFinished(Lease lease, Outcome outcome, List<FileResult> results) {}
+
+  /**
+   * The adaptive concurrency limit of a link changed.
+   *
+   * @param link {@code SRC->DST}
+   * @param reason why, one of {@link AdaptiveConcurrency.Reason}'s names
+   */
+  default void linkLimitChanged(String link, int from, int to, String reason) {}
+
+  /**
+   * An attempt's telemetry event could not be produced to Kafka (queue full, not acknowledged). The
+   * task is unaffected. Called on the telemetry or the producer's thread.
+   */
+  default void attemptTelemetryFailed(AttemptFinished event, Exception error) {}
 }

@@ -1,0 +1,591 @@
+package dev.ferry.worker;
+
+import static dev.ferry.worker.FileCopier.checkStop;
+import static dev.ferry.worker.FileCopier.failed;
+import static dev.ferry.worker.FileCopier.stopIfRequested;
+
+import dev.ferry.model.ChecksumAlgorithm;
+import dev.ferry.model.protocol.FileItem;
+import dev.ferry.model.protocol.FileResult;
+import dev.ferry.model.protocol.FileResult.Status;
+import dev.ferry.model.protocol.ResumePoint;
+import dev.ferry.storage.Checksums;
+import dev.ferry.storage.InvalidPathException;
+import dev.ferry.storage.MultipartResume;
+import dev.ferry.storage.MultipartResume.ResumableWrite;
+import dev.ferry.storage.RelativePath;
+import dev.ferry.storage.StorageEndpoint;
+import dev.ferry.storage.StorageEntry;
+import dev.ferry.storage.StorageException;
+import dev.ferry.storage.StorageException.ErrorClass;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link FileCopier}'s path for large files, into a destination with {@link MultipartResume}: the
+ * file goes in chunks, each one made durable ({@link ResumableWrite#sync()}), read back and
+ * compared with the source's chunk ({@link ResumableWrite#readBack(long, long)}) before its
+ * checksum is recorded and a {@link ResumePoint} is reported ({@link CopyControl#resumePoint}).
+ *
+ * <p><b>Resume.</b> Given the point of an earlier attempt, the copy re-opens the write by token and
+ * keeps the recorded chunks that are durable there (a tail written after the last report, or found
+ * corrupt, is cut off with {@link ResumableWrite#rewindTo}); it then reads the source from the end
+ * of that prefix on: the prefix is not sent again. The point is discarded, and the copy starts
+ * over, when the token is gone or refused, names another file, or the source's size changed; a
+ * write that was found but cannot be used is aborted.
+ *
+ * <p><b>The whole-file checksum stays exact.</b> For CRC32C and Adler-32 it is combined from the
+ * chunks' checksums ({@link ChecksumCombine}), so a resumed copy reads nothing of the prefix.
+ * SHA-256 and MD5 cannot be combined: a resumed copy re-reads the prefix from the source to feed
+ * the digest (read, hashed, not sent), and compares each prefix chunk with its recorded checksum on
+ * the way, which also catches a source rewritten in place since. That costs reading the prefix once
+ * more and, for every chunk, a second digest computation (chunk and whole); CRC32C, the default,
+ * avoids both. With CRC32C a source changed in place at the same size between attempts goes
+ * unnoticed, as with any size-based resume.
+ *
+ * <p><b>Verify before publish.</b> Every chunk is verified when it is written; the prefix was
+ * verified by the attempt that wrote it; nothing may follow the last chunk; then the write is
+ * committed. A chunk that reads back differently fails the attempt, retryable, {@code
+ * checksum-mismatch}, nothing published; the verified chunks before it stay resumable.
+ *
+ * <p><b>What is kept.</b> A retryable failure or a stop the control asks to survive ({@link
+ * CopyControl#keepResumableOnStop()}) {@linkplain ResumableWrite#detach() detaches} a write that
+ * holds verified chunks; anything else aborts it. A destination that cannot read back a range of an
+ * unfinished write, or refuses the chunk size, is not used this way at all: the copy falls back to
+ * the whole-file path before sending a byte.
+ */
+final class ChunkedCopier {
+  private static final Logger log = LoggerFactory.getLogger(ChunkedCopier.class);
+  private static final HexFormat HEX = HexFormat.of();
+  private static final long MIB = 1024L * 1024;
+
+  private final int bufferSize;
+
+  ChunkedCopier(int bufferSize) {
+    this.bufferSize = bufferSize;
+  }
+
+  /** Where a copy starts: a write, its chunk size and the checksums of the chunks it holds. */
+  private record Start(ResumableWrite write, long chunkSize, List<String> checksums) {}
+
+  /** What decides whether a failed copy's write is worth keeping. */
+  private static final class Progress {
+    int verifiedChunks;
+    int reportedChunks;
+    boolean prefixInvalid;
+
+    boolean resumable() {
+      return verifiedChunks > 0 && !prefixInvalid;
+    }
+  }
+
+  /** The chunk size for a file of {@code size} bytes: at most {@link FileCopier#MAX_CHUNKS}. */
+  static long chunkSizeFor(long configured, long size) {
+    long needed = ceilDiv(size, FileCopier.MAX_CHUNKS);
+    return configured >= needed ? configured : ceilDiv(needed, MIB) * MIB;
+  }
+
+  /**
+   * Copies {@code item} in chunks.
+   *
+   * @return empty when the destination cannot take this file in verified chunks; nothing was sent
+   *     and nothing is left behind, and the caller copies the file whole
+   */
+  Optional<FileResult> copy(
+      StorageEndpoint source,
+      MultipartResume destination,
+      FileItem item,
+      CopyOptions options,
+      CopyControl control,
+      StorageEntry src,
+      String what) {
+    long size = src.size();
+    Start start;
+    try {
+      start = start(destination, item, options, size, what);
+    } catch (IllegalArgumentException e) {
+      log.debug("{}: destination refuses chunked writes, copying whole: {}", what, e.getMessage());
+      return Optional.empty();
+    }
+    ResumableWrite write = start.write();
+    Progress progress = new Progress();
+    progress.verifiedChunks = start.checksums().size();
+    boolean keep = false;
+    try {
+      if (!canReadBackRanges(write)) {
+        log.debug("{}: destination cannot verify chunks, copying whole", what);
+        return Optional.empty();
+      }
+      FileResult result =
+          transfer(source, write, item, options.checksum(), control, size, start, progress, what);
+      keep =
+          result.status() == Status.FAILED && keep(control, progress, result.error().retryable());
+      return Optional.of(result);
+    } catch (CopyStoppedException e) {
+      keep = keep(control, progress, false);
+      throw e;
+    } catch (StorageException e) {
+      keep = keep(control, progress, e.retryable());
+      throw e;
+    } catch (UncheckedIOException e) {
+      keep = keep(control, progress, true);
+      throw e;
+    } finally {
+      if (!write.committed()) {
+        if (keep) {
+          detachQuietly(write, what);
+        } else {
+          abortQuietly(write, what);
+          control.resumePoint(item.source(), null);
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether a copy that did not publish keeps its write for the next attempt: only with verified
+   * chunks of an unchanged source, and then as the control says for a stop (a failure during a
+   * stop, such as an interrupted channel, counts as the stop), else when the failure is retryable.
+   */
+  private static boolean keep(CopyControl control, Progress progress, boolean retryable) {
+    if (!progress.resumable()) {
+      return false;
+    }
+    if (control.stopRequested() || Thread.currentThread().isInterrupted()) {
+      return control.keepResumableOnStop();
+    }
+    return retryable;
+  }
+
+  /**
+   * Aborts the partial write a resume point names, if it still exists (the file was skipped, or its
+   * source is gone, so nobody will resume it). Best effort.
+   */
+  static void discard(
+      StorageEndpoint destination, FileItem item, CopyOptions options, CopyControl control) {
+    ResumePoint point = options.resumePoint(item.source());
+    if (point == null || point.token() == null) {
+      return;
+    }
+    try {
+      destination
+          .capability(MultipartResume.class)
+          .flatMap(d -> d.resume(point.token()))
+          .ifPresent(ResumableWrite::abort);
+    } catch (RuntimeException e) {
+      log.debug("discarding the resume point of '{}' failed", item.source(), e);
+    }
+    control.resumePoint(item.source(), null);
+  }
+
+  private Start start(
+      MultipartResume destination, FileItem item, CopyOptions options, long size, String what) {
+    ResumePoint point = options.resumePoint(item.source());
+    if (point != null) {
+      Start resumed = resume(destination, item, point, options.checksum(), size, what);
+      if (resumed != null) {
+        return resumed;
+      }
+    }
+    long chunk = chunkSizeFor(options.chunkSize(), size);
+    return new Start(destination.beginResumableWrite(item.destination(), chunk), chunk, List.of());
+  }
+
+  /** The write to continue, or null to start over (a write found but unusable is aborted). */
+  private Start resume(
+      MultipartResume destination,
+      FileItem item,
+      ResumePoint point,
+      ChecksumAlgorithm algorithm,
+      long size,
+      String what) {
+    if (point.token() == null || point.token().isBlank()) {
+      return null;
+    }
+    ResumableWrite write;
+    try {
+      write = destination.resume(point.token()).orElse(null);
+    } catch (IllegalArgumentException | InvalidPathException e) {
+      log.warn("{}: resume token refused, starting over: {}", what, e.getMessage());
+      return null;
+    }
+    if (write == null) {
+      log.info("{}: the partial write to resume is gone, starting over", what);
+      return null;
+    }
+    String problem = unusable(point, algorithm, size);
+    if (problem == null
+        && !write.path().value().equals(RelativePath.of(item.destination()).value())) {
+      problem = "the resume token names '" + write.path() + "'";
+    }
+    if (problem != null) {
+      log.warn("{}: discarding the partial write, starting over: {}", what, problem);
+      abortQuietly(write, what);
+      return null;
+    }
+    long chunk = point.chunkSize();
+    long durable = write.durableBytes();
+    int usable = 0;
+    while (usable < point.chunkChecksums().size()
+        && Math.min((usable + 1) * chunk, size) <= durable) {
+      usable++;
+    }
+    long offset = Math.min(usable * chunk, size);
+    if (durable > offset) {
+      boolean cut;
+      try {
+        cut = write.rewindTo(offset);
+      } catch (RuntimeException e) {
+        detachQuietly(write, what); // still resumable by the next attempt
+        throw e;
+      }
+      if (!cut) {
+        log.warn(
+            "{}: the partial write holds {} bytes, {} of them verified, and cannot be cut back;"
+                + " starting over",
+            what,
+            durable,
+            offset);
+        abortQuietly(write, what);
+        return null;
+      }
+    }
+    log.info(
+        "{}: resuming at byte {} of {} ({} verified chunks of {} bytes; {} bytes were durable)",
+        what,
+        offset,
+        size,
+        usable,
+        chunk,
+        durable);
+    return new Start(write, chunk, point.chunkChecksums().subList(0, usable));
+  }
+
+  /** Why {@code point} cannot continue a copy of a {@code size}-byte source; null when it can. */
+  private static String unusable(ResumePoint point, ChecksumAlgorithm algorithm, long size) {
+    if (point.sourceSize() != size) {
+      return "the source has " + size + " bytes now, " + point.sourceSize() + " then";
+    }
+    long chunk = point.chunkSize();
+    if (chunk < 1 || ceilDiv(size, chunk) > FileCopier.MAX_CHUNKS) {
+      return "chunk size " + chunk + " unusable for " + size + " bytes";
+    }
+    if (point.chunkChecksums().size() > ceilDiv(size, chunk)) {
+      return point.chunkChecksums().size() + " chunk checksums for " + ceilDiv(size, chunk);
+    }
+    Pattern hex = Pattern.compile("[0-9a-f]{" + hexDigits(algorithm) + "}");
+    for (String c : point.chunkChecksums()) {
+      if (c == null || !hex.matcher(c).matches()) {
+        return "chunk checksum '" + c + "' is not " + algorithm.wireName();
+      }
+    }
+    return null;
+  }
+
+  private FileResult transfer(
+      StorageEndpoint source,
+      ResumableWrite write,
+      FileItem item,
+      ChecksumAlgorithm algorithm,
+      CopyControl control,
+      long size,
+      Start start,
+      Progress progress,
+      String what) {
+    long chunk = start.chunkSize();
+    List<String> checksums = new ArrayList<>(start.checksums());
+    long offset = Math.min(checksums.size() * chunk, size);
+    boolean combinable =
+        algorithm == ChecksumAlgorithm.CRC32C || algorithm == ChecksumAlgorithm.ADLER32;
+    int combined = algorithm == ChecksumAlgorithm.ADLER32 ? 1 : 0; // the checksum of no bytes
+    Checksums.Hasher whole = combinable ? null : Checksums.hasher(algorithm);
+    byte[] buffer = new byte[bufferSize];
+    if (combinable) {
+      for (int i = 0; i < checksums.size(); i++) {
+        int value = Integer.parseUnsignedInt(checksums.get(i), 16);
+        combined = combine(algorithm, combined, value, chunkLength(i, chunk, size));
+      }
+    } else if (offset > 0) {
+      FileResult failure =
+          rehashPrefix(
+              source, item, algorithm, control, chunk, size, checksums, whole, buffer, what);
+      if (failure != null) {
+        progress.prefixInvalid = failure.error().errorClass().equals(FileCopier.SOURCE_CHANGED);
+        return failure;
+      }
+    }
+    try (InputStream in = source.openRange(item.source(), offset, Long.MAX_VALUE)) {
+      OutputStream out = write.output();
+      while (offset < size) {
+        long length = Math.min(chunk, size - offset);
+        Checksums.Hasher sent = Checksums.hasher(algorithm);
+        for (long remaining = length; remaining > 0; ) {
+          checkStop(control, what, offset + sent.bytes());
+          int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+          if (n < 0) {
+            progress.prefixInvalid = true;
+            return sourceChanged(item, what, size, "ended at byte " + (offset + sent.bytes()));
+          }
+          sent.update(buffer, 0, n);
+          if (whole != null) {
+            whole.update(buffer, 0, n);
+          }
+          out.write(buffer, 0, n);
+          control.bytesCopied(n);
+          remaining -= n;
+        }
+        long durable = write.sync();
+        String expected = sent.hex();
+        FileResult mismatch =
+            verifyChunk(
+                write,
+                item,
+                algorithm,
+                control,
+                checksums.size(),
+                offset,
+                length,
+                expected,
+                buffer,
+                what);
+        if (mismatch != null) {
+          return mismatch;
+        }
+        checksums.add(expected);
+        progress.verifiedChunks = checksums.size();
+        if (combinable) {
+          combined = combine(algorithm, combined, Integer.parseUnsignedInt(expected, 16), length);
+        }
+        offset += length;
+        report(control, item, write, chunk, checksums, size, durable, progress);
+      }
+      if (in.read() >= 0) {
+        progress.prefixInvalid = true;
+        return sourceChanged(item, what, size, "has more bytes");
+      }
+    } catch (IOException e) {
+      stopIfRequested(control, what, e);
+      return failed(
+          item,
+          "io",
+          what
+              + ": copy failed at byte "
+              + offset
+              + " of "
+              + size
+              + (progress.resumable()
+                  ? " (" + progress.verifiedChunks + " chunks verified, kept for the next attempt)"
+                  : "")
+              + ": "
+              + e,
+          true);
+    }
+    try (InputStream tail = write.readBack(size, 1)) {
+      if (tail.read() >= 0) {
+        return failed(
+            item,
+            ErrorClass.CHECKSUM_MISMATCH.wireName(),
+            what
+                + ": the destination holds more than the "
+                + size
+                + " bytes sent; nothing published",
+            true);
+      }
+    } catch (IOException e) {
+      stopIfRequested(control, what, e);
+      return failed(item, "io", what + ": reading back the end failed: " + e, true);
+    }
+    String checksum = combinable ? HEX.toHexDigits(combined) : whole.hex();
+    checkStop(control, what, size); // last chance not to publish for a cancelled task
+    write.commit();
+    control.resumePoint(item.source(), null);
+    return new FileResult(item.source(), Status.SUCCEEDED, size, checksum, null);
+  }
+
+  /**
+   * Feeds the digest {@code whole} with the source's first chunks, checking each against the
+   * checksum the earlier attempt recorded. Null when they all match.
+   */
+  private FileResult rehashPrefix(
+      StorageEndpoint source,
+      FileItem item,
+      ChecksumAlgorithm algorithm,
+      CopyControl control,
+      long chunk,
+      long size,
+      List<String> checksums,
+      Checksums.Hasher whole,
+      byte[] buffer,
+      String what) {
+    long prefix = Math.min(checksums.size() * chunk, size);
+    try (InputStream in = source.openRange(item.source(), 0, prefix)) {
+      for (int i = 0; i < checksums.size(); i++) {
+        Checksums.Hasher hasher = Checksums.hasher(algorithm);
+        long length = chunkLength(i, chunk, size);
+        for (long remaining = length; remaining > 0; ) {
+          checkStop(control, what, 0);
+          int n = in.read(buffer, 0, (int) Math.min(buffer.length, remaining));
+          if (n < 0) {
+            return sourceChanged(
+                item, what, size, "ended while its first " + prefix + " bytes were re-read");
+          }
+          hasher.update(buffer, 0, n);
+          whole.update(buffer, 0, n);
+          remaining -= n;
+        }
+        if (!hasher.hex().equals(checksums.get(i))) {
+          return sourceChanged(
+              item, what, size, "differs in chunk " + i + " from what an earlier attempt sent");
+        }
+      }
+    } catch (IOException e) {
+      stopIfRequested(control, what, e);
+      return failed(
+          item,
+          "io",
+          what + ": re-reading the first " + prefix + " bytes to hash failed: " + e,
+          true);
+    }
+    return null;
+  }
+
+  /** Null when the chunk reads back as sent. */
+  private static FileResult verifyChunk(
+      ResumableWrite write,
+      FileItem item,
+      ChecksumAlgorithm algorithm,
+      CopyControl control,
+      int index,
+      long offset,
+      long length,
+      String expected,
+      byte[] buffer,
+      String what) {
+    Checksums.Hasher stored = Checksums.hasher(algorithm);
+    try (InputStream back = write.readBack(offset, length)) {
+      for (int n; (n = back.read(buffer)) >= 0; ) {
+        checkStop(control, what, offset);
+        stored.update(buffer, 0, n);
+      }
+    } catch (IOException e) {
+      stopIfRequested(control, what, e);
+      return failed(item, "io", what + ": reading back chunk " + index + " failed: " + e, true);
+    }
+    String actual = stored.hex();
+    if (stored.bytes() == length && actual.equals(expected)) {
+      return null;
+    }
+    return failed(
+        item,
+        ErrorClass.CHECKSUM_MISMATCH.wireName(),
+        what
+            + ": checksum mismatch in chunk "
+            + index
+            + " (bytes "
+            + offset
+            + ".."
+            + (offset + length)
+            + "), sent "
+            + length
+            + " bytes with "
+            + algorithm.wireName()
+            + " "
+            + expected
+            + ", stored "
+            + stored.bytes()
+            + " bytes with "
+            + actual
+            + "; nothing published, the "
+            + index
+            + " chunks before it stay resumable",
+        true);
+  }
+
+  /** Reports the chunks that are durable, when there are more of them than last time. */
+  private static void report(
+      CopyControl control,
+      FileItem item,
+      ResumableWrite write,
+      long chunk,
+      List<String> checksums,
+      long size,
+      long durable,
+      Progress progress) {
+    int durableChunks =
+        durable >= size ? checksums.size() : (int) Math.min(checksums.size(), durable / chunk);
+    if (durableChunks > progress.reportedChunks) {
+      progress.reportedChunks = durableChunks;
+      control.resumePoint(
+          item.source(),
+          new ResumePoint(write.resumeToken(), chunk, checksums.subList(0, durableChunks), size));
+    }
+  }
+
+  private static boolean canReadBackRanges(ResumableWrite write) {
+    try (InputStream probe = write.readBack(0, 0)) {
+      return true;
+    } catch (StorageException e) {
+      if (e.errorClass() == ErrorClass.UNSUPPORTED) {
+        return false;
+      }
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static FileResult sourceChanged(FileItem item, String what, long size, String how) {
+    return failed(
+        item,
+        FileCopier.SOURCE_CHANGED,
+        what + ": source changed while copied: stat said " + size + " bytes, the source " + how,
+        true);
+  }
+
+  private static int combine(ChecksumAlgorithm algorithm, int a, int b, long lengthB) {
+    return algorithm == ChecksumAlgorithm.CRC32C
+        ? ChecksumCombine.crc32c(a, b, lengthB)
+        : ChecksumCombine.adler32(a, b, lengthB);
+  }
+
+  private static int hexDigits(ChecksumAlgorithm algorithm) {
+    return switch (algorithm) {
+      case CRC32C, ADLER32 -> 8;
+      case MD5 -> 32;
+      case SHA256 -> 64;
+    };
+  }
+
+  private static long chunkLength(int index, long chunk, long size) {
+    return Math.min(chunk, size - index * chunk);
+  }
+
+  private static long ceilDiv(long a, long b) {
+    return (a + b - 1) / b;
+  }
+
+  private static void detachQuietly(ResumableWrite write, String what) {
+    try {
+      write.detach();
+    } catch (RuntimeException e) {
+      log.debug("{}: detaching the partial write failed", what, e);
+    }
+  }
+
+  private static void abortQuietly(ResumableWrite write, String what) {
+    try {
+      write.abort();
+    } catch (RuntimeException e) {
+      log.warn("{}: removing the partial write failed: {}", what, e.getMessage());
+    }
+  }
+}
