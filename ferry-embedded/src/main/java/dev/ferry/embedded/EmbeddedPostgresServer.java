@@ -289,7 +289,11 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
       } else {
         // A persistent server belongs to its owner (FerryRuntime), whose shutdown hook stops it
         // after the control plane: zonky's own hook would stop it first, under a running app.
-        zonky.setServerConfig("synchronous_commit", "on").setRegisterShutdownHook(false);
+        // zonky starts postgres with -F (fsync off); a persistent data dir must survive a crash.
+        zonky
+            .setServerConfig("fsync", "on")
+            .setServerConfig("synchronous_commit", "on")
+            .setRegisterShutdownHook(false);
       }
       serverConfig.forEach(zonky::setServerConfig);
 
