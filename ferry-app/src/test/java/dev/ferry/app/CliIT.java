@@ -112,12 +112,11 @@ class CliIT {
     assertThat(ferry("jobs", "files", id).out()).contains("data/f7.txt", "SUCCEEDED");
     assertThat(ferry("jobs", "watch", id).exit()).isZero();
 
-    long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
-    Run links = ferry("links");
-    while (!links.out().contains("SITE_A -> SITE_B") && System.nanoTime() < deadline) {
-      Thread.sleep(200);
-      links = ferry("links");
-    }
+    Run links =
+        org.awaitility.Awaitility.await("link totals")
+            .atMost(java.time.Duration.ofMinutes(2))
+            .pollInterval(java.time.Duration.ofMillis(200))
+            .until(() -> ferry("links"), r -> r.out().contains("SITE_A -> SITE_B"));
     assertThat(links.out()).as(links.err()).contains("SITE_A -> SITE_B");
 
     Run sync = ferry("sync", "a:data", "b:copy", "--detach");

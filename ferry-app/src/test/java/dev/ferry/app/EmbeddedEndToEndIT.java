@@ -83,35 +83,35 @@ class EmbeddedEndToEndIT {
                   "destination", Map.of("endpoint", "b", "path", "copy"),
                   "checksum", "crc32c"));
       jobId = job.get("id").asString();
-      long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-      while (!send(base, token, "GET", "/api/v1/jobs/" + jobId, null)
-          .get("state")
-          .asString()
-          .equals("SUCCEEDED")) {
-        assertThat(System.nanoTime()).as("job %s finished in time", jobId).isLessThan(deadline);
-        Thread.sleep(100);
-      }
+      String id = jobId;
+      org.awaitility.Awaitility.await("job " + id + " succeeded")
+          .atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () ->
+                  send(base, token, "GET", "/api/v1/jobs/" + id, null)
+                      .get("state")
+                      .asString()
+                      .equals("SUCCEEDED"));
       before = snapshot(base, token, jobId);
 
       // The telemetry role counted exactly the 1,000 transfers the database recorded, and
       // /metrics exports the same number.
-      long linkDeadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-      JsonNode links = null;
-      while (System.nanoTime() < linkDeadline) {
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(URI.create(base + "/api/v1/links"))
-                    .header("Authorization", "Bearer " + token)
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() == 200) {
-          links = json.readTree(r.body());
-          if (links.size() == 1 && links.get(0).get("succeeded").asLong() == 1000) {
-            break;
-          }
-        }
-        Thread.sleep(200);
-      }
+      JsonNode links =
+          org.awaitility.Awaitility.await("link totals")
+              .atMost(Duration.ofMinutes(2))
+              .pollInterval(Duration.ofMillis(200))
+              .until(
+                  () -> {
+                    HttpResponse<String> r =
+                        http.send(
+                            HttpRequest.newBuilder(URI.create(base + "/api/v1/links"))
+                                .header("Authorization", "Bearer " + token)
+                                .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    return r.statusCode() == 200 ? json.readTree(r.body()) : null;
+                  },
+                  l -> l != null && l.size() == 1 && l.get(0).get("succeeded").asLong() == 1000);
       assertThat(links).as("links").isNotNull().hasSize(1);
       assertThat(links.get(0).get("sourceSite").asString()).isEqualTo("SITE_A");
       assertThat(links.get(0).get("succeeded").asLong()).isEqualTo(1000);
