@@ -92,7 +92,7 @@ function renderSeries(series, anomalies, path, src, dst) {
     anomalies.status === 'fulfilled' && anomalies.value.available
       ? anomalyRows(anomalies.value.data)
           .filter((a) => isOnLink(a, src, dst))
-          .map((a) => ({ t: anomalyTime(a), label: `anomaly${a.grade ? ' ' + a.grade : ''}${a.score ? ' score ' + a.score : ''}` }))
+          .map((a) => ({ t: anomalyTime(a), label: `anomaly${a.feature ? ': ' + a.feature : ''}${a.score ? ', score ' + fmtNumber(a.score) : ''}` }))
           .filter((m) => !Number.isNaN(m.t))
       : [];
   const used = new Set();
@@ -104,7 +104,7 @@ function renderSeries(series, anomalies, path, src, dst) {
   const rest = all.filter((x) => !used.has(x.name));
   return section(
     title,
-    h('p', { class: 'muted small' }, 'One-minute windows of the last hour.'),
+    h('p', { class: 'muted small' }, 'Closed windows of the last hour; anomalies marked.'),
     h('div', { class: 'charts' }, charts, rest.length ? lineChart({ title: 'Other', series: rest, markers }) : null),
   );
 }

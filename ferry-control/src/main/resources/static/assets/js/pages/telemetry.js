@@ -7,6 +7,10 @@ import {
   compact,
   dl,
   fill,
+  fmtNumber,
+  fmtPercent,
+  fmtRate,
+  fmtSeconds,
   h,
   linkHref,
   linkName,
@@ -62,6 +66,36 @@ function genericTable(rows, caption, empty) {
   return table(columns, rows, { caption, empty });
 }
 
+// How to show each window feature the detector scores (GET /api/v1/anomalies: features/expected).
+const FEATURES = {
+  throughputBytesPerSecond: ['throughput', fmtRate],
+  p95DurationSeconds: ['p95 duration', fmtSeconds],
+  failureRatio: ['failure ratio', fmtPercent],
+  transfers: ['transfers per window', fmtNumber],
+};
+
+function featureValue(key, value) {
+  const [, format] = FEATURES[key] || [key, compact];
+  return value === null || value === undefined ? '—' : format(value);
+}
+
+/** The detector's own shape: the feature to blame, what was seen and what the model expected. */
+function anomalyTable(rows, caption, empty) {
+  return table(
+    [
+      { label: 'Window', cell: (r) => time(r.windowStart) },
+      { label: 'Link', cell: (r) => h('a', { href: linkHref(srcOf(r), dstOf(r)) }, linkName(srcOf(r), dstOf(r))) },
+      { label: 'Feature to blame', cell: (r) => (FEATURES[r.feature] || [r.feature])[0] },
+      { label: 'Seen', numeric: true, cell: (r) => featureValue(r.feature, r.features[r.feature]) },
+      { label: 'Expected', numeric: true, cell: (r) => featureValue(r.feature, r.expected && r.expected[r.feature]) },
+      { label: 'Score', numeric: true, cell: (r) => fmtNumber(r.score) },
+      { label: 'Grade', numeric: true, cell: (r) => fmtNumber(r.grade) },
+    ],
+    rows,
+    { caption, empty },
+  );
+}
+
 function page(title, path, intro, renderData) {
   return async (ctx) => {
     const view = h('div', { class: 'page', dataset: { title } });
@@ -91,7 +125,10 @@ export const anomalies = {
     'Links whose throughput, latency, failure ratio or volume left their usual range, as the detector graded them.',
     (doc) => {
       const rows = [...anomalyRows(doc)].sort((a, b) => (anomalyTime(b) || 0) - (anomalyTime(a) || 0));
-      return section('Recent anomalies', genericTable(rows, 'Anomalies, newest first', 'No anomalies: every link is within its usual range.'));
+      const caption = 'Anomalies, newest first';
+      const empty = 'No anomalies: every link is within its usual range.';
+      const graded = rows.length > 0 && rows.every((r) => r && r.feature && r.features);
+      return section('Recent anomalies', graded ? anomalyTable(rows, caption, empty) : genericTable(rows, caption, empty));
     },
   ),
 };
