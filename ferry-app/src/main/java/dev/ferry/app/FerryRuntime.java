@@ -84,6 +84,9 @@ public final class FerryRuntime implements AutoCloseable {
       props.put("ferry.kafka.partitions", 3);
     }
     props.put("ferry.kafka.bootstrap-servers", kafkaBootstrap);
+    if (o.prometheusUrl != null) {
+      props.put("ferry.consistency.prometheus-url", o.prometheusUrl);
+    }
     TelemetryService telemetryService = null;
     if (roles.contains(Roles.TELEMETRY)) {
       telemetryService =

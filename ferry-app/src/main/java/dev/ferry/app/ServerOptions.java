@@ -55,6 +55,13 @@ public final class ServerOptions {
               + " (default: 30s, or half the window when that is shorter).")
   Duration telemetryGrace;
 
+  @Option(
+      names = "--prometheus-url",
+      description =
+          "A Prometheus server that scrapes Ferry: the consistency checker then also compares its"
+              + " query API's ferry_transfers_total and ferry_transfer_bytes_total with the stream.")
+  String prometheusUrl;
+
   /** The telemetry window size, {@code null} for the topology's default (1 min). */
   Duration telemetryWindow() {
     return telemetryWindow;
