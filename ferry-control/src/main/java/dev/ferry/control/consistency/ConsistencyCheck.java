@@ -6,8 +6,8 @@ import java.time.Instant;
  * One comparison of one measure of one link between two sides, as {@code GET /api/v1/consistency}
  * and the gauges show it. See {@link DriftDetector} for the exact rule.
  *
- * @param check {@code published-vs-database}, {@code stream-vs-database} or {@code
- *     metrics-vs-stream}
+ * @param check {@code published-vs-database}, {@code stream-vs-database}, {@code metrics-vs-stream}
+ *     or, with a Prometheus server configured, {@code prometheus-vs-stream}
  * @param outcome {@code succeeded|skipped|failed}; {@code null} when {@code measure} is {@code
  *     bytes}
  * @param measure {@code transfers} (a count of facts) or {@code bytes}

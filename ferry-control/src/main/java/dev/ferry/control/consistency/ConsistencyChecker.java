@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -28,7 +29,8 @@ import org.springframework.stereotype.Service;
  * Compares, per tenant, link and measure, the transfer facts the database wrote (the {@code outbox}
  * rows of {@code ferry.transfers}, written in the transaction of the task result they announce),
  * those the relay published, the telemetry stream's running totals and the values of {@code
- * ferry_transfers_total}/{@code ferry_transfer_bytes_total} in the Prometheus registry; the rules
+ * ferry_transfers_total}/{@code ferry_transfer_bytes_total} in the Prometheus registry and, when
+ * {@code ferry.consistency.prometheus-url} is set, in a Prometheus server's query API; the rules
  * are {@link DriftDetector}'s. The grace is {@link #GRACE}: a fact published before {@code now -
  * GRACE} must be in the stream, a fact created before it must be published.
  *
@@ -44,14 +46,26 @@ public class ConsistencyChecker implements SmartLifecycle {
 
   public static final Duration GRACE = Duration.ofSeconds(30);
   public static final Duration INTERVAL = Duration.ofSeconds(30);
+
+  /**
+   * How far behind the stream a Prometheus server may be, on top of {@link #GRACE}: its scrape
+   * interval plus ingestion. Facts published before {@code now - GRACE - PROMETHEUS_LAG} must be in
+   * its answer. Set {@code ferry.consistency.prometheus-lag} when scraping less often than every 30
+   * s.
+   */
+  public static final Duration PROMETHEUS_LAG = Duration.ofSeconds(60);
+
   static final String STREAM = "stream";
   static final String METRICS = "metrics";
+  static final String PROMETHEUS = "prometheus";
 
   private final JdbcClient db;
   private final Clock clock;
   private final ObjectProvider<TelemetryQueries> telemetry;
   private final ObjectProvider<PrometheusMeterRegistry> prometheus;
   private final ConsistencyMetrics metrics;
+  private final PrometheusSide prometheusServer; // null when not configured
+  private final Duration prometheusLag;
   private final DriftDetector detector = new DriftDetector();
   private volatile ConsistencyReport latest;
   private ScheduledExecutorService timer;
@@ -61,12 +75,24 @@ public class ConsistencyChecker implements SmartLifecycle {
       Clock clock,
       ObjectProvider<TelemetryQueries> telemetry,
       ObjectProvider<PrometheusMeterRegistry> prometheus,
-      MeterRegistry meters) {
+      MeterRegistry meters,
+      @Value("${ferry.consistency.prometheus-url:}") String prometheusUrl,
+      @Value("${ferry.consistency.prometheus-selector:}") String prometheusSelector,
+      @Value("${ferry.consistency.prometheus-lag:60s}") Duration prometheusLag) {
     this.db = db;
     this.clock = clock;
     this.telemetry = telemetry;
     this.prometheus = prometheus;
     this.metrics = new ConsistencyMetrics(meters);
+    this.prometheusServer =
+        prometheusUrl == null || prometheusUrl.isBlank()
+            ? null
+            : new PrometheusSide(prometheusUrl, prometheusSelector, Duration.ofSeconds(5));
+    if (prometheusLag == null || prometheusLag.isNegative()) {
+      throw new IllegalArgumentException(
+          "ferry.consistency.prometheus-lag must be zero or more, got " + prometheusLag);
+    }
+    this.prometheusLag = prometheusLag;
   }
 
   /** Whether this process runs a telemetry role at all (ready or not). */
@@ -87,24 +113,35 @@ public class ConsistencyChecker implements SmartLifecycle {
     Tally streamBefore = null;
     Tally scraped = null;
     Tally streamAfter = null;
+    Tally fromPrometheus = null;
     TelemetryQueries queries = telemetry.getIfAvailable();
     if (queries == null) {
       unavailable.add(STREAM + ": this process runs no telemetry role");
     } else {
       try {
-        // Order matters (see DriftDetector): stream, metrics, stream again, then the database.
+        // Order matters (see DriftDetector): stream, metrics, Prometheus, stream again, then the
+        // database.
         streamBefore = Tally.ofStream(queries.links());
         scraped = scrape(unavailable);
+        fromPrometheus = askPrometheus(unavailable);
         streamAfter = Tally.ofStream(queries.links());
       } catch (TelemetryUnavailableException e) {
         unavailable.add(STREAM + ": telemetry is not ready yet: " + e.getMessage());
         streamBefore = null;
         scraped = null;
         streamAfter = null;
-        unavailable.removeIf(u -> u.startsWith(METRICS + ":"));
+        fromPrometheus = null;
+        unavailable.removeIf(u -> u.startsWith(METRICS + ":") || u.startsWith(PROMETHEUS + ":"));
       }
     }
-    DriftDetector.Sides sides = database(now.minus(GRACE), streamBefore, scraped, streamAfter);
+    DriftDetector.Sides sides =
+        database(
+            now.minus(GRACE),
+            now.minus(GRACE).minus(prometheusLag),
+            streamBefore,
+            scraped,
+            streamAfter,
+            fromPrometheus);
     ConsistencyReport report = ConsistencyReport.of(now, detector.compare(sides, now), unavailable);
     metrics.record(report);
     latest = report;
@@ -125,12 +162,31 @@ public class ConsistencyChecker implements SmartLifecycle {
     return t.orElse(null);
   }
 
+  /** The configured server's answer, or null (with the reason in {@code unavailable}). */
+  private Tally askPrometheus(List<String> unavailable) {
+    if (prometheusServer == null) {
+      return null;
+    }
+    try {
+      return prometheusServer.read();
+    } catch (PrometheusSide.PrometheusUnavailableException e) {
+      unavailable.add(PROMETHEUS + ": " + e.getMessage());
+      return null;
+    }
+  }
+
   private DriftDetector.Sides database(
-      Instant cutoff, Tally streamBefore, Tally scraped, Tally streamAfter) {
+      Instant cutoff,
+      Instant prometheusCutoff,
+      Tally streamBefore,
+      Tally scraped,
+      Tally streamAfter,
+      Tally fromPrometheus) {
     Tally.Builder all = Tally.builder();
     Tally.Builder published = Tally.builder();
     Tally.Builder inGrace = Tally.builder();
     Tally.Builder settled = Tally.builder();
+    Tally.Builder settledForPrometheus = Tally.builder();
     db.sql(
             "SELECT d->>'tenant', d->>'sourceSite', d->>'destinationSite', d->>'outcome',"
                 + " count(*), coalesce(sum((d->>'bytes')::bigint), 0),"
@@ -140,13 +196,16 @@ public class ConsistencyChecker implements SmartLifecycle {
                 + " coalesce(sum((d->>'bytes')::bigint)"
                 + "   FILTER (WHERE published_at IS NULL AND created_at >= :cutoff), 0),"
                 + " count(*) FILTER (WHERE published_at < :cutoff),"
-                + " coalesce(sum((d->>'bytes')::bigint) FILTER (WHERE published_at < :cutoff), 0)"
+                + " coalesce(sum((d->>'bytes')::bigint) FILTER (WHERE published_at < :cutoff), 0),"
+                + " count(*) FILTER (WHERE published_at < :pcutoff),"
+                + " coalesce(sum((d->>'bytes')::bigint) FILTER (WHERE published_at < :pcutoff), 0)"
                 + " FROM (SELECT payload::jsonb -> 'data' AS d, created_at, published_at"
                 + "       FROM outbox WHERE topic = :topic) f"
                 + " WHERE d->>'tenant' IS NOT NULL AND d->>'sourceSite' IS NOT NULL"
                 + "   AND d->>'destinationSite' IS NOT NULL AND d->>'outcome' IS NOT NULL"
                 + " GROUP BY 1, 2, 3, 4")
         .param("cutoff", Timestamp.from(cutoff))
+        .param("pcutoff", Timestamp.from(prometheusCutoff))
         .param("topic", Topics.TRANSFERS)
         .query(
             rs -> {
@@ -156,6 +215,9 @@ public class ConsistencyChecker implements SmartLifecycle {
               published.add(link, m, rs.getLong(7)).add(link, Measure.BYTES, rs.getLong(8));
               inGrace.add(link, m, rs.getLong(9)).add(link, Measure.BYTES, rs.getLong(10));
               settled.add(link, m, rs.getLong(11)).add(link, Measure.BYTES, rs.getLong(12));
+              settledForPrometheus
+                  .add(link, m, rs.getLong(13))
+                  .add(link, Measure.BYTES, rs.getLong(14));
             });
     return new DriftDetector.Sides(
         all.build(),
@@ -164,7 +226,9 @@ public class ConsistencyChecker implements SmartLifecycle {
         settled.build(),
         streamBefore,
         scraped,
-        streamAfter);
+        streamAfter,
+        fromPrometheus,
+        fromPrometheus == null ? null : settledForPrometheus.build());
   }
 
   @Override

@@ -38,6 +38,14 @@ import java.util.TreeSet;
  *       ferry_transfer_bytes_total} scraped between two reads of the stream; lower = the first
  *       read, expected = the second (totals only grow). Above: a metric counted twice; below: a
  *       metric behind the store.
+ *   <li>{@code prometheus-vs-stream} (when a Prometheus server is configured): actual = the
+ *       server's {@code sum by (link[, outcome])} of the same two counters, queried between the
+ *       scrape and the second read of the stream; expected = the second read; lower = the lesser of
+ *       the first read and the facts published before the Prometheus cutoff (now - grace - the
+ *       allowance for scrape interval and ingestion, {@link ConsistencyChecker#PROMETHEUS_LAG}).
+ *       Above: a series counted twice (two jobs scraping one target, two processes exporting one
+ *       link); below: Prometheus not scraping Ferry, or behind by more than the allowance. Facts
+ *       the stream lost are not this check's to report ({@code stream-vs-database} does).
  * </ul>
  *
  * <p>Cells are the union of every side's cells, so a link missing on one side reads as zero there.
@@ -48,6 +56,7 @@ public final class DriftDetector {
   public static final String PUBLISHED_VS_DATABASE = "published-vs-database";
   public static final String STREAM_VS_DATABASE = "stream-vs-database";
   public static final String METRICS_VS_STREAM = "metrics-vs-stream";
+  public static final String PROMETHEUS_VS_STREAM = "prometheus-vs-stream";
 
   private record Key(String check, Cell cell) {}
 
@@ -64,7 +73,12 @@ public final class DriftDetector {
    * @param publishedBeforeCutoff outbox facts published before the cutoff
    * @param streamBefore the stream's totals read before the scrape; {@code null} when unavailable
    * @param metrics the scraped values; {@code null} when unavailable
-   * @param streamAfter the stream's totals read after the scrape; {@code null} when unavailable
+   * @param streamAfter the stream's totals read after the scrape (and the Prometheus query); {@code
+   *     null} when unavailable
+   * @param prometheus what the Prometheus server answered; {@code null} when none is configured or
+   *     it could not be asked
+   * @param publishedBeforePrometheusCutoff outbox facts published before the Prometheus cutoff;
+   *     {@code null} when {@code prometheus} is
    */
   public record Sides(
       Tally database,
@@ -73,8 +87,35 @@ public final class DriftDetector {
       Tally publishedBeforeCutoff,
       Tally streamBefore,
       Tally metrics,
-      Tally streamAfter) {
+      Tally streamAfter,
+      Tally prometheus,
+      Tally publishedBeforePrometheusCutoff) {
+
+    /** Sides without a Prometheus server. */
+    public Sides(
+        Tally database,
+        Tally published,
+        Tally unpublishedInGrace,
+        Tally publishedBeforeCutoff,
+        Tally streamBefore,
+        Tally metrics,
+        Tally streamAfter) {
+      this(
+          database,
+          published,
+          unpublishedInGrace,
+          publishedBeforeCutoff,
+          streamBefore,
+          metrics,
+          streamAfter,
+          null,
+          null);
+    }
+
     public Sides {
+      if ((prometheus == null) != (publishedBeforePrometheusCutoff == null)) {
+        throw new IllegalArgumentException("prometheus needs publishedBeforePrometheusCutoff");
+      }
       Objects.requireNonNull(database, "database");
       Objects.requireNonNull(published, "published");
       Objects.requireNonNull(unpublishedInGrace, "unpublishedInGrace");
@@ -89,7 +130,14 @@ public final class DriftDetector {
   public List<ConsistencyCheck> compare(Sides s, Instant now) {
     TreeSet<Cell> cells = new TreeSet<>();
     for (Tally t :
-        new Tally[] {s.database(), s.published(), s.streamBefore(), s.metrics(), s.streamAfter()}) {
+        new Tally[] {
+          s.database(),
+          s.published(),
+          s.streamBefore(),
+          s.metrics(),
+          s.streamAfter(),
+          s.prometheus()
+        }) {
       if (t != null) {
         cells.addAll(t.cells());
       }
@@ -125,6 +173,18 @@ public final class DriftDetector {
                   c,
                   s.metrics().get(c),
                   s.streamBefore().get(c),
+                  s.streamAfter().get(c),
+                  now));
+        }
+      }
+      if (s.prometheus() != null) {
+        for (Cell c : cells) {
+          out.add(
+              check(
+                  PROMETHEUS_VS_STREAM,
+                  c,
+                  s.prometheus().get(c),
+                  Math.min(s.streamBefore().get(c), s.publishedBeforePrometheusCutoff().get(c)),
                   s.streamAfter().get(c),
                   now));
         }

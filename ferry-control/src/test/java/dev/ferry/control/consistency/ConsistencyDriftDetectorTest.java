@@ -1,6 +1,7 @@
 package dev.ferry.control.consistency;
 
 import static dev.ferry.control.consistency.DriftDetector.METRICS_VS_STREAM;
+import static dev.ferry.control.consistency.DriftDetector.PROMETHEUS_VS_STREAM;
 import static dev.ferry.control.consistency.DriftDetector.PUBLISHED_VS_DATABASE;
 import static dev.ferry.control.consistency.DriftDetector.STREAM_VS_DATABASE;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -183,5 +184,64 @@ class ConsistencyDriftDetectorTest {
         new DriftDetector.Sides(db, db, Tally.EMPTY, clean().build(), before, metrics, after);
 
     assertThat(drifts(detector.compare(s, T0))).isEmpty();
+  }
+
+  @Test
+  void shouldReportADoubleCountedPrometheusSeriesWithTheExactDrift() {
+    Tally db = clean().build();
+    // Prometheus scrapes the link twice (two jobs, one target): every sum of AB doubles
+    Tally prometheus =
+        clean()
+            .add(AB, Measure.SUCCEEDED, 6_000)
+            .add(AB, Measure.SKIPPED, 500)
+            .add(AB, Measure.FAILED, 200)
+            .add(AB, Measure.BYTES, 6_000_000)
+            .build();
+    List<ConsistencyCheck> checks =
+        detector.compare(
+            new DriftDetector.Sides(db, db, Tally.EMPTY, db, db, db, db, prometheus, db), T0);
+
+    assertThat(checks).filteredOn(c -> c.check().equals(PROMETHEUS_VS_STREAM)).hasSize(8);
+    assertThat(drifts(checks))
+        .allSatisfy(c -> assertThat(c.check()).isEqualTo(PROMETHEUS_VS_STREAM))
+        .extracting(ConsistencyCheck::measure, ConsistencyCheck::outcome, ConsistencyCheck::drift)
+        .containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("transfers", "succeeded", 6_000L),
+            org.assertj.core.groups.Tuple.tuple("transfers", "skipped", 500L),
+            org.assertj.core.groups.Tuple.tuple("transfers", "failed", 200L),
+            org.assertj.core.groups.Tuple.tuple("bytes", null, 6_000_000L));
+  }
+
+  @Test
+  void shouldAllowPrometheusToLagUntilItsCutoffButNotBeyond() {
+    Tally db = clean().build();
+    // 40 succeeded transfers of AB are recent: published after the Prometheus cutoff
+    Tally beforePrometheusCutoff = clean().add(AB, Measure.SUCCEEDED, -40).build();
+    Tally behindBy40 = clean().add(AB, Measure.SUCCEEDED, -40).build();
+    Tally behindBy41 = clean().add(AB, Measure.SUCCEEDED, -41).build();
+
+    assertThat(
+            drifts(
+                detector.compare(
+                    new DriftDetector.Sides(
+                        db, db, Tally.EMPTY, db, db, db, db, behindBy40, beforePrometheusCutoff),
+                    T0)))
+        .isEmpty();
+    assertThat(
+            drifts(
+                detector.compare(
+                    new DriftDetector.Sides(
+                        db, db, Tally.EMPTY, db, db, db, db, behindBy41, beforePrometheusCutoff),
+                    T0.plusSeconds(30))))
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.check()).isEqualTo(PROMETHEUS_VS_STREAM);
+              assertThat(c.outcome()).isEqualTo("succeeded");
+              assertThat(c.expected()).isEqualTo(6_000);
+              assertThat(c.pending()).isEqualTo(40);
+              assertThat(c.actual()).isEqualTo(5_959);
+              assertThat(c.drift()).isEqualTo(-1);
+            });
   }
 }

@@ -9,6 +9,8 @@ import dev.ferry.telemetry.aggregate.LinkStats;
 import dev.ferry.telemetry.aggregate.TransferFact;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
@@ -31,8 +33,8 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
   private static final String MARK_KEY = "emitted-up-to";
 
   private final TransferTopology.Options options;
-  private final long windowMillis = TransferTopology.WINDOW_SIZE.toMillis();
-  private final long graceMillis = TransferTopology.GRACE.toMillis();
+  private final long windowMillis;
+  private final long graceMillis;
 
   private ProcessorContext<String, byte[]> context;
   private WindowStore<String, Long> seenIds;
@@ -44,8 +46,36 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
   /** Start of the last window emitted as closed; cached from {@link #marks}. */
   private long emittedUpTo;
 
+  /**
+   * The latest value this processor put into {@link #totals} / {@link #windows}, deserialized.
+   * Reading an accumulator back from a store means decoding two sketches, and it happened twice per
+   * fact; with these, a fact costs the two encodes of the puts only. They only ever hold what is in
+   * the stores (this processor is their one writer), are cleared in {@link #init} (a task revived
+   * after an aborted transaction re-initialises its processors, and its stores are restored to the
+   * committed state) and are bounded, least recently used out.
+   */
+  private final Map<LinkKey, LinkStats> totalsCache = lru(CACHED_LINKS);
+
+  private final Map<WindowKey, LinkStats> windowsCache = lru(CACHED_LINKS);
+
+  private record WindowKey(LinkKey link, long start) {}
+
+  /** Per task. Every cached accumulator holds two sketches of up to a few KiB each. */
+  private static final int CACHED_LINKS = 1_000;
+
+  private static <K> Map<K, LinkStats> lru(int max) {
+    return new LinkedHashMap<>(64, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<K, LinkStats> eldest) {
+        return size() > max;
+      }
+    };
+  }
+
   TransferAggregator(TransferTopology.Options options) {
     this.options = options;
+    this.windowMillis = options.windowMillis();
+    this.graceMillis = options.grace().toMillis();
   }
 
   @Override
@@ -58,6 +88,14 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
     this.marks = context.getStateStore(TransferTopology.WINDOW_MARK_STORE);
     Long mark = marks.get(MARK_KEY);
     this.emittedUpTo = mark == null ? Long.MIN_VALUE : mark;
+    totalsCache.clear();
+    windowsCache.clear();
+  }
+
+  @Override
+  public void close() {
+    totalsCache.clear();
+    windowsCache.clear();
   }
 
   @Override
@@ -86,11 +124,16 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
     seenIds.put(fact.eventId(), t, t);
 
     LinkKey link = fact.link();
-    LinkStats total = totals.get(link);
-    totals.put(link, (total == null ? new LinkStats() : total).add(fact));
+    LinkStats total = totalsCache.get(link);
+    if (total == null) {
+      total = totals.get(link);
+      total = total == null ? new LinkStats() : total;
+      totalsCache.put(link, total);
+    }
+    totals.put(link, total.add(fact));
 
     long streamTime = Math.max(context.currentStreamTimeMs(), t);
-    long start = TransferTopology.windowStart(t);
+    long start = options.windowStart(t);
     if (start + windowMillis + graceMillis <= streamTime) {
       Long n = late.get(link);
       late.put(link, n == null ? 1 : n + 1);
@@ -101,15 +144,21 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
           fact.time(),
           Instant.ofEpochMilli(streamTime));
     } else {
-      LinkStats w = windows.fetch(link, start);
-      windows.put(link, (w == null ? new LinkStats() : w).add(fact), start);
+      WindowKey wk = new WindowKey(link, start);
+      LinkStats w = windowsCache.get(wk);
+      if (w == null) {
+        w = windows.fetch(link, start);
+        w = w == null ? new LinkStats() : w;
+        windowsCache.put(wk, w);
+      }
+      windows.put(link, w.add(fact), start);
     }
     emitClosedWindows(streamTime);
   }
 
   /** Emits, once, every window whose end + grace is at or before {@code streamTime}. */
   private void emitClosedWindows(long streamTime) {
-    long lastClosedStart = TransferTopology.windowStart(streamTime - graceMillis - windowMillis);
+    long lastClosedStart = options.windowStart(streamTime - graceMillis - windowMillis);
     if (lastClosedStart <= emittedUpTo) {
       return;
     }
@@ -131,6 +180,7 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
     }
     emittedUpTo = lastClosedStart;
     marks.put(MARK_KEY, lastClosedStart);
+    windowsCache.keySet().removeIf(k -> k.start() <= lastClosedStart); // closed: no more puts
   }
 
   private void emit(ClosedWindow window) {
