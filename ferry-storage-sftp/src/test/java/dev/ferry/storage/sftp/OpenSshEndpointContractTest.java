@@ -4,6 +4,7 @@ import dev.ferry.storage.StorageEndpoint;
 import dev.ferry.storage.StorageEndpointContractTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +20,7 @@ class OpenSshEndpointContractTest extends StorageEndpointContractTest {
   @TempDir static Path temp;
   private static DebianSshd sshd;
   private static final AtomicInteger bases = new AtomicInteger();
+  private Path base;
 
   @BeforeAll
   static void startServer() {
@@ -34,7 +36,13 @@ class OpenSshEndpointContractTest extends StorageEndpointContractTest {
 
   @Override
   protected StorageEndpoint createEndpoint() throws Exception {
-    Path base = Files.createDirectories(temp.resolve("data/base-" + bases.incrementAndGet()));
+    base = Files.createDirectories(temp.resolve("data/base-" + bases.incrementAndGet()));
     return SftpEndpoint.open(sshd.uri(base), sshd.keyCredentials());
+  }
+
+  /** The endpoint's base on the server's disk (the same machine). */
+  @Override
+  protected Optional<Path> backingDirectory() {
+    return Optional.of(base);
   }
 }
