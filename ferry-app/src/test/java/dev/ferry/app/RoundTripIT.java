@@ -68,8 +68,11 @@ class RoundTripIT {
     Path siteB = Files.createDirectories(tmp.resolve("site-b"));
     Path sftpRoot = Files.createDirectories(tmp.resolve("sftp-root"));
     Path sftpBase = Files.createDirectories(sftpRoot.resolve("base"));
+    long t0 = System.nanoTime();
     Map<String, String> crc32c = buildTree(siteA);
     String largeSha256 = sha256(siteA.resolve(LARGE));
+    Map<String, Long> millis = new LinkedHashMap<>();
+    millis.put("generate tree", (System.nanoTime() - t0) / 1_000_000);
 
     TestS3 s3 = TestS3.get();
     String bucket = s3.newBucket();
@@ -81,8 +84,10 @@ class RoundTripIT {
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
 
     Map<String, JsonNode> jobs = new LinkedHashMap<>();
+    t0 = System.nanoTime();
     try (TestSftpServer sftp = TestSftpServer.start(sftpRoot);
         FerryRuntime rt = FerryRuntime.start(options, true, quiet)) {
+      millis.put("start servers and platform", (System.nanoTime() - t0) / 1_000_000);
       String base = rt.baseUrl();
       String root = Files.readString(options.dataDir.resolve("admin-token")).strip();
       JsonNode tenant = send(base, root, "POST", "/api/v1/tenants", Map.of("name", "round-trip"));
@@ -101,9 +106,11 @@ class RoundTripIT {
           sftp.passwordCredentials());
       endpoint(base, token, "b", "SITE_B", siteB.toUri().toString(), Map.of());
 
-      jobs.put("local → S3", copy(base, token, "a", "s3"));
-      jobs.put("S3 → SFTP", copy(base, token, "s3", "sftp"));
-      jobs.put("SFTP → local", copy(base, token, "sftp", "b"));
+      for (String[] hop : new String[][] {{"a", "s3"}, {"s3", "sftp"}, {"sftp", "b"}}) {
+        t0 = System.nanoTime();
+        jobs.put(hop[0] + " → " + hop[1], copy(base, token, hop[0], hop[1]));
+        millis.put("job " + hop[0] + " → " + hop[1], (System.nanoTime() - t0) / 1_000_000);
+      }
 
       // Every hop recorded, per file, the CRC32C of the source's bytes.
       for (Map.Entry<String, JsonNode> job : jobs.entrySet()) {
@@ -112,6 +119,9 @@ class RoundTripIT {
             .isEqualTo(crc32c);
       }
     }
+
+    // where the test's time goes (informational; speed is measured in bench/, not here)
+    System.out.println("RoundTripIT phases (ms): " + millis);
 
     // The final copy: the same files, byte for byte, and nothing else.
     assertThat(filesUnder(siteB.resolve("tree"))).isEqualTo(filesUnder(siteA.resolve("tree")));
