@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ferry.storage.MultipartResume.ResumableWrite;
 import java.io.IOException;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class InMemoryMultipartResumeTest extends MultipartResumeContractTest {
@@ -11,6 +13,12 @@ class InMemoryMultipartResumeTest extends MultipartResumeContractTest {
   @Override
   protected StorageEndpoint createEndpoint() {
     return new InMemoryEndpoint();
+  }
+
+  /** Writes begun or kept and neither committed nor aborted. */
+  @Override
+  protected List<String> leftovers() {
+    return Collections.nCopies(((InMemoryEndpoint) endpoint).pendingWrites(), "pending write");
   }
 
   @Test

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -26,6 +27,11 @@ class LocalFileSystemEndpointTest extends StorageEndpointContractTest {
     outside = Files.createDirectories(temp.resolve("outside"));
     Files.writeString(outside.resolve("secret.txt"), "top secret");
     return LocalFileSystemEndpoint.at(root);
+  }
+
+  @Override
+  protected Optional<Path> backingDirectory() {
+    return Optional.of(root);
   }
 
   @BeforeEach

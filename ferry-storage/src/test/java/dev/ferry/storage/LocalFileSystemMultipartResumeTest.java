@@ -12,6 +12,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,6 +29,22 @@ class LocalFileSystemMultipartResumeTest extends MultipartResumeContractTest {
     outside = Files.createDirectories(temp.resolve("outside"));
     Files.writeString(outside.resolve("secret.txt"), "top secret");
     return LocalFileSystemEndpoint.at(root);
+  }
+
+  /** Ferry's temporary files anywhere under the root. */
+  @Override
+  protected List<String> leftovers() throws IOException {
+    try (Stream<Path> files = Files.walk(root)) {
+      return files
+          .filter(f -> f.getFileName().toString().startsWith(LocalFileSystemEndpoint.TEMP_PREFIX))
+          .map(f -> root.relativize(f).toString())
+          .toList();
+    }
+  }
+
+  @Override
+  protected Optional<String> escapingToken() {
+    return Optional.of(token("../outside/secret.txt", ".ferry-tmp-1-secret.txt"));
   }
 
   private static String token(String target, String tempName) {

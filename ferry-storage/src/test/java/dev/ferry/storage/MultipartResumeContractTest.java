@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,8 +20,13 @@ import org.junit.jupiter.api.Test;
  * The behaviour every {@link MultipartResume} adapter shares. Subclasses supply a fresh, empty
  * endpoint with the capability. The optional parts of the capability ({@link
  * ResumableWrite#readBack(long, long)}, {@link ResumableWrite#rewindTo}) are tested when the
- * adapter has them; an adapter whose {@link MultipartResume#resume} is not exclusive overrides
- * {@link #shouldHandWriteToOneResumerOnly()}.
+ * adapter has them; an adapter whose {@link MultipartResume#resume} cannot be exclusive (S3: an
+ * upload has no owner) says so with {@link #exclusiveResume()}, and is then held to the weaker
+ * promise that a stale writer still never publishes over the one that committed.
+ *
+ * <p>Every test ends by asking the adapter for what it left behind ({@link #leftovers()}):
+ * temporary files, open multipart uploads, pending in-memory writes. A committed, aborted or
+ * discarded write must leave nothing; only a detached one may.
  */
 public abstract class MultipartResumeContractTest {
 
@@ -49,6 +55,30 @@ public abstract class MultipartResumeContractTest {
     endpoint.close();
   }
 
+  /**
+   * Whether {@link MultipartResume#resume} hands a write to one resumer only (true for files, whose
+   * temporary file the resumer renames). Adapters that cannot lock a write override it with false.
+   */
+  protected boolean exclusiveResume() {
+    return true;
+  }
+
+  /**
+   * What the adapter keeps for unfinished writes, as the adapter sees it from outside the endpoint
+   * (temporary files on disk, open multipart uploads, pending writes): one line per item. Used to
+   * check that committing, aborting and closing leave nothing, and that detaching leaves exactly
+   * the write for the next attempt.
+   */
+  protected abstract List<String> leftovers() throws Exception;
+
+  /**
+   * A token in this adapter's format that names a write outside the endpoint's root ({@code ../x},
+   * another bucket or prefix); empty when the format has nothing that could escape.
+   */
+  protected Optional<String> escapingToken() {
+    return Optional.empty();
+  }
+
   protected static byte[] data(int size, long seed) {
     byte[] bytes = new byte[size];
     new SplittableRandom(seed).nextBytes(bytes);
@@ -75,7 +105,7 @@ public abstract class MultipartResumeContractTest {
   }
 
   @Test
-  void shouldContinueFromDurablePrefixAndPublishOnlyOnCommit() throws IOException {
+  void shouldContinueFromDurablePrefixAndPublishOnlyOnCommit() throws Exception {
     int part = partSize();
     byte[] content = data(3 * part + 100, 1);
     ResumableWrite first = resumable.beginResumableWrite("dir/big.bin", part);
@@ -88,6 +118,7 @@ public abstract class MultipartResumeContractTest {
     first.close(); // no longer aborts
     assertThat(endpoint.stat("dir/big.bin")).isEmpty();
     assertThat(listAll()).isEmpty();
+    assertThat(leftovers()).as("the detached write, kept for the next attempt").hasSize(1);
 
     ResumableWrite second = resumable.resume(token).orElseThrow();
     assertThat(second.path().value()).isEqualTo("dir/big.bin");
@@ -99,10 +130,11 @@ public abstract class MultipartResumeContractTest {
     assertThat(readBytes(endpoint.open("dir/big.bin"))).isEqualTo(content);
     assertThat(listAll()).containsExactly("dir/big.bin");
     assertThat(resumable.resume(second.resumeToken())).isEmpty();
+    assertThat(leftovers()).isEmpty();
   }
 
   @Test
-  void shouldNotResumeAbortedWriteNorOneClosedWithoutDetach() throws IOException {
+  void shouldNotResumeAbortedWriteNorOneClosedWithoutDetach() throws Exception {
     ResumableWrite aborted = resumable.beginResumableWrite("a", partSize());
     aborted.output().write(data(partSize(), 2));
     aborted.sync();
@@ -117,6 +149,7 @@ public abstract class MultipartResumeContractTest {
     assertThat(resumable.resume(abortedToken)).isEmpty();
     assertThat(resumable.resume(closedToken)).isEmpty();
     assertThat(listAll()).isEmpty();
+    assertThat(leftovers()).isEmpty();
   }
 
   @Test
@@ -126,26 +159,37 @@ public abstract class MultipartResumeContractTest {
   }
 
   @Test
-  void shouldHandWriteToOneResumerOnly() throws IOException {
+  void shouldHandWriteToOneResumerOnly() throws Exception {
     int part = partSize();
     byte[] content = data(2 * part, 4);
     ResumableWrite stale = resumable.beginResumableWrite("f", part);
     stale.output().write(content, 0, part);
-    stale.sync();
+    assertThat(stale.sync()).isEqualTo(part);
     String token = stale.resumeToken();
 
     ResumableWrite taken = resumable.resume(token).orElseThrow();
-    assertThat(resumable.resume(token)).as("second resume of the same token").isEmpty();
-    assertThatThrownBy(stale::commit).isInstanceOf(RuntimeException.class);
-    assertThat(endpoint.stat("f")).as("the stale writer published nothing").isEmpty();
-
-    taken.output().write(content, part, part);
-    taken.commit();
+    if (exclusiveResume()) {
+      assertThat(resumable.resume(token)).as("second resume of the same token").isEmpty();
+      assertThatThrownBy(stale::commit).isInstanceOf(RuntimeException.class);
+      assertThat(endpoint.stat("f")).as("the stale writer published nothing").isEmpty();
+      taken.output().write(content, part, part);
+      taken.commit();
+    } else {
+      // every resumer gets the write; the first commit publishes and ends it for everyone else
+      assertThat(resumable.resume(token)).as("not exclusive").isPresent();
+      taken.output().write(content, part, part);
+      taken.commit();
+      assertThatThrownBy(stale::commit)
+          .isInstanceOfSatisfying(
+              StorageException.class,
+              e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.NOT_FOUND));
+    }
     assertThat(readBytes(endpoint.open("f"))).isEqualTo(content);
+    assertThat(leftovers()).isEmpty();
   }
 
   @Test
-  void shouldReadBackRangesWhileWritingOn() throws IOException {
+  void shouldReadBackRangesWhileWritingOn() throws Exception {
     int part = partSize();
     byte[] content = data(2 * part + 7, 5);
     ResumableWrite write = resumable.beginResumableWrite("r", part);
@@ -161,10 +205,11 @@ public abstract class MultipartResumeContractTest {
     write.commit();
 
     assertThat(readBytes(endpoint.open("r"))).isEqualTo(content);
+    assertThat(leftovers()).isEmpty();
   }
 
   @Test
-  void shouldRewindToDropAnUnverifiedTail() throws IOException {
+  void shouldRewindToDropAnUnverifiedTail() throws Exception {
     int part = partSize();
     byte[] good = data(2 * part, 6);
     ResumableWrite first = resumable.beginResumableWrite("w", part);
@@ -182,6 +227,108 @@ public abstract class MultipartResumeContractTest {
     second.commit();
 
     assertThat(readBytes(endpoint.open("w"))).isEqualTo(good);
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void shouldRewindToTheStartAndWriteEverythingAgain() throws Exception {
+    int part = partSize();
+    byte[] content = data(2 * part + 11, 8);
+    ResumableWrite first = resumable.beginResumableWrite("again", part);
+    first.output().write(data(2 * part, 9)); // none of it trusted by the next attempt
+    first.sync();
+    String token = first.resumeToken();
+    first.detach();
+
+    ResumableWrite second = resumable.resume(token).orElseThrow();
+    assumeTrue(second.rewindTo(0), "rewind");
+    assertThat(second.durableBytes()).isZero();
+    second.output().write(content);
+    second.commit();
+
+    assertThat(readBytes(endpoint.open("again"))).isEqualTo(content);
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void shouldLeaveARewindToAnOffsetItCannotCutAtWithoutEffect() throws Exception {
+    int part = partSize();
+    byte[] content = data(2 * part, 10);
+    ResumableWrite write = resumable.beginResumableWrite("odd", part);
+    write.output().write(content);
+    long durable = write.sync();
+
+    boolean cut = write.rewindTo(durable - 1);
+    if (cut) {
+      assertThat(write.durableBytes()).isEqualTo(durable - 1);
+      write.output().write(content, (int) durable - 1, 1);
+    } else {
+      assertThat(write.durableBytes()).as("unchanged by a refused rewind").isEqualTo(durable);
+    }
+    write.output().write(content, (int) durable, content.length - (int) durable);
+    write.commit();
+
+    assertThat(readBytes(endpoint.open("odd"))).isEqualTo(content);
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void shouldLoseOnlyWhatWasNotDurableWhenDetached() throws Exception {
+    int part = partSize();
+    byte[] content = data(3 * part, 11);
+    ResumableWrite first = resumable.beginResumableWrite("partial", part);
+    first.output().write(content, 0, part + part / 2); // a part and a half
+    long durable = first.sync();
+    assertThat(durable)
+        .as("durable after sync: at least every full part, at most what was written")
+        .isBetween((long) part, (long) part + part / 2);
+    String token = first.resumeToken();
+    first.detach();
+
+    ResumableWrite second = resumable.resume(token).orElseThrow();
+    assertThat(second.durableBytes()).isEqualTo(durable);
+    second.output().write(content, (int) durable, content.length - (int) durable);
+    second.commit();
+
+    assertThat(readBytes(endpoint.open("partial"))).isEqualTo(content);
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void shouldPublishAnEmptyResumableWrite() throws Exception {
+    ResumableWrite write = resumable.beginResumableWrite("empty", partSize());
+    assertThat(write.sync()).isZero();
+    write.commit();
+
+    assertThat(endpoint.stat("empty")).map(StorageEntry::size).contains(0L);
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void shouldDiscardAResumedWriteOnAbortLeavingNothing() throws Exception {
+    int part = partSize();
+    ResumableWrite first = resumable.beginResumableWrite("discard/me", part);
+    first.output().write(data(2 * part, 12));
+    first.sync();
+    String token = first.resumeToken();
+    first.detach();
+
+    ResumableWrite second = resumable.resume(token).orElseThrow();
+    second.abort();
+
+    assertThat(resumable.resume(token)).isEmpty();
+    assertThat(endpoint.stat("discard/me")).isEmpty();
+    assertThat(leftovers()).isEmpty();
+  }
+
+  @Test
+  void shouldRefuseTokenNamingAPathOutsideTheEndpoint() throws Exception {
+    Optional<String> forged = escapingToken();
+    assumeTrue(forged.isPresent(), "the adapter can forge an escaping token");
+
+    assertThatThrownBy(() -> resumable.resume(forged.get()))
+        .isInstanceOfAny(IllegalArgumentException.class, InvalidPathException.class);
+    assertThat(leftovers()).isEmpty();
   }
 
   private static boolean supports(Runnable probe) {

@@ -2,18 +2,23 @@ package dev.ferry.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,6 +33,27 @@ public abstract class StorageEndpointContractTest {
 
   /** A new, empty endpoint; closed after each test. */
   protected abstract StorageEndpoint createEndpoint() throws Exception;
+
+  /**
+   * The local directory that holds the files of the endpoint from the last {@link
+   * #createEndpoint()} (a filesystem root; the SFTP server's directory for the endpoint's base), so
+   * that the tests can plant symbolic links in it; empty for adapters without symbolic links (S3,
+   * in-memory), whose symlink tests are then skipped.
+   */
+  protected Optional<Path> backingDirectory() {
+    return Optional.empty();
+  }
+
+  /**
+   * Stores {@code content} under {@code rawName} behind the endpoint's back, exactly as named and
+   * without any validation (an S3 key below the endpoint's prefix, {@code "prefix/" + rawName}), to
+   * see that the endpoint never lists or opens names no valid path has; false when the adapter
+   * cannot store such names (filesystems resolve {@code ..} and {@code //} before anything is
+   * stored).
+   */
+  protected boolean plantRawName(String rawName, String content) {
+    return false;
+  }
 
   @BeforeEach
   void openEndpoint() throws Exception {
@@ -310,6 +336,92 @@ public abstract class StorageEndpointContractTest {
     }
     assertThatThrownBy(() -> endpoint.list("../up", null, 10))
         .isInstanceOf(InvalidPathException.class);
+  }
+
+  @Test
+  void shouldRejectReadingAndWritingThroughADirectorySymlinkThatEscapes() throws IOException {
+    Path outside = plantOutside();
+    Files.createSymbolicLink(
+        backingDirectory().orElseThrow().resolve("link"),
+        Path.of("..", outside.getFileName().toString()));
+
+    assertThatThrownBy(() -> endpoint.open("link/secret.txt"))
+        .isInstanceOf(InvalidPathException.class)
+        .hasMessageContaining("link/secret.txt")
+        .hasMessageContaining("outside the endpoint");
+    assertThatThrownBy(() -> endpoint.stat("link/secret.txt"))
+        .isInstanceOf(InvalidPathException.class);
+    assertThatThrownBy(() -> endpoint.list("link", null, 10))
+        .isInstanceOf(InvalidPathException.class);
+    assertThatThrownBy(() -> endpoint.beginWrite("link/planted.txt"))
+        .isInstanceOf(InvalidPathException.class)
+        .hasMessageContaining("link/planted.txt")
+        .hasMessageContaining("outside the endpoint");
+    assertThatThrownBy(() -> endpoint.beginWrite("link/deeper/planted.txt"))
+        .isInstanceOf(InvalidPathException.class);
+    assertThatThrownBy(() -> endpoint.delete("link/secret.txt"))
+        .isInstanceOf(InvalidPathException.class);
+    endpoint
+        .capability(MultipartResume.class)
+        .ifPresent(
+            m ->
+                assertThatThrownBy(() -> m.beginResumableWrite("link/planted.bin", 1 << 23))
+                    .isInstanceOf(InvalidPathException.class));
+
+    assertThat(listAll("", 10)).isEmpty();
+    try (Stream<Path> files = Files.list(outside)) {
+      assertThat(files).containsExactly(outside.resolve("secret.txt"));
+    }
+    assertThat(outside.resolve("secret.txt")).hasContent("top secret");
+  }
+
+  @Test
+  void shouldRejectReadingAFileSymlinkThatEscapesAndReplaceItOnWrite() throws IOException {
+    Path outside = plantOutside();
+    Files.createSymbolicLink(
+        backingDirectory().orElseThrow().resolve("evil.txt"),
+        Path.of("..", outside.getFileName().toString(), "secret.txt"));
+
+    assertThatThrownBy(() -> endpoint.openRange("evil.txt", 2, 3))
+        .isInstanceOf(InvalidPathException.class)
+        .hasMessageContaining("evil.txt");
+    assertThatThrownBy(() -> endpoint.open("evil.txt")).isInstanceOf(InvalidPathException.class);
+    assertThat(listAll("", 10)).isEmpty();
+
+    write("evil.txt", "replaced"); // the link is replaced, not written through
+
+    assertThat(read("evil.txt")).isEqualTo("replaced");
+    assertThat(Files.isSymbolicLink(backingDirectory().orElseThrow().resolve("evil.txt")))
+        .isFalse();
+    assertThat(outside.resolve("secret.txt")).hasContent("top secret");
+  }
+
+  @Test
+  void shouldNeverListOrOpenStoredNamesThatNoValidPathHas() {
+    List<String> planted = new ArrayList<>();
+    for (String raw : new String[] {"../escaped.txt", "a/../b.txt", "a//c.txt", "./d.txt"}) {
+      if (plantRawName(raw, "stored as " + raw)) {
+        planted.add(raw);
+      }
+    }
+    assumeTrue(!planted.isEmpty(), "the adapter stores names no valid path has");
+    write("fine.txt", "fine");
+
+    assertThat(listAll("", 2)).containsExactly("fine.txt");
+    assertThat(listAll("a", 10)).isEmpty();
+    for (String bad : planted) {
+      assertThatThrownBy(() -> endpoint.open(bad)).as(bad).isInstanceOf(InvalidPathException.class);
+    }
+  }
+
+  /** A directory next to the backing directory, holding {@code secret.txt}. */
+  private Path plantOutside() throws IOException {
+    Path backing = backingDirectory().orElse(null);
+    assumeTrue(backing != null, "symbolic links");
+    Path outside =
+        Files.createDirectories(backing.resolveSibling(backing.getFileName() + "-outside"));
+    Files.writeString(outside.resolve("secret.txt"), "top secret");
+    return outside;
   }
 
   @Test

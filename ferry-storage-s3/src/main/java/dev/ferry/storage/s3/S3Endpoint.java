@@ -132,6 +132,9 @@ public final class S3Endpoint implements StorageEndpoint, MultipartResume, Serve
   private final S3Errors errors;
   private final Settings settings;
 
+  /** False once the server answered a ListParts with part-number-marker or max-parts with 501. */
+  private volatile boolean rangedListParts = true;
+
   private S3Endpoint(S3Location location, S3Client client, S3Errors errors, Settings settings) {
     this.location = location;
     this.uri = location.uri();
@@ -547,6 +550,14 @@ public final class S3Endpoint implements StorageEndpoint, MultipartResume, Serve
 
   Path spoolDirectory() {
     return settings.spoolDirectory();
+  }
+
+  boolean rangedListParts() {
+    return rangedListParts;
+  }
+
+  void noRangedListParts() {
+    rangedListParts = false;
   }
 
   /** The object key of {@code rel}; fails before any I/O when S3 would refuse it as too long. */

@@ -35,6 +35,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.ListPartsResponse;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
@@ -66,9 +67,14 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  * <p><b>Resumable writes</b> ({@link S3Endpoint#beginResumableWrite}) create the upload at once and
  * upload each part as soon as it is full; {@code sync()} has nothing left to do but retry a failed
  * part (a partial last part stays in memory). {@code readBack(offset, length)} reads the spool and
- * the buffer without ending the write; {@code rewindTo} cuts back to a part boundary; {@code
- * detach()} deletes the spool and keeps the upload for {@link S3Endpoint#resume}. A resumed write
- * holds none of the bytes of the earlier attempt: reading them back fails with {@code unsupported}.
+ * the buffer without ending the write, after one ListParts request (limited to the parts the range
+ * covers) confirmed that the server holds those parts with the sizes and, where it reports them,
+ * the CRC32C values they were sent with; a range of whole parts (a chunk, as the worker reads it)
+ * also has each spooled part's CRC32C re-checked while it is read. Nothing is downloaded: S3 cannot
+ * serve an unfinished upload, and the server already checked each part's CRC32C on receipt; {@code
+ * rewindTo} cuts back to a part boundary; {@code detach()} deletes the spool and keeps the upload
+ * for {@link S3Endpoint#resume}. A resumed write holds none of the bytes of the earlier attempt:
+ * reading them back fails with {@code unsupported}.
  *
  * <p><b>Threads.</b> One thread writes, reads back and commits (those methods synchronize on the
  * write). {@link #abort()} may come from another thread at any time: it does not wait for a part
@@ -251,8 +257,9 @@ class S3Write implements PendingWrite {
      * {@inheritDoc}
      *
      * <p>Uploaded parts come from the spool, the rest from the part buffer: the bytes as they were
-     * sent (the server checked each part's CRC32C on receipt). Bytes inherited from an earlier
-     * attempt cannot be read: {@code unsupported}.
+     * sent (the server checked each part's CRC32C on receipt), once ListParts confirmed that the
+     * server holds the parts the range covers ({@code checksum-mismatch} when it does not). Bytes
+     * inherited from an earlier attempt cannot be read: {@code unsupported}.
      */
     @Override
     public InputStream readBack(long offset, long length) {
@@ -326,7 +333,16 @@ class S3Write implements PendingWrite {
     }
     InputStream spooled = InputStream.nullInputStream();
     if (from < durableBytes) {
-      spooled = spool.open(from, Math.min(to, durableBytes) - from, endpoint.describe(path));
+      long spooledTo = Math.min(to, durableBytes);
+      List<Part> covered = partsCovering(from, spooledTo);
+      verifyStoredParts(covered);
+      spooled = spool.open(from, spooledTo - from, endpoint.describe(path));
+      if (from == start(covered.get(0))
+          && spooledTo
+              == start(covered.get(covered.size() - 1)) + covered.get(covered.size() - 1).size()) {
+        // whole parts: each one's spooled copy is checked against the CRC32C it was uploaded with
+        spooled = new PartCheckingInputStream(spooled, covered);
+      }
     }
     if (to <= durableBytes) {
       return spooled;
@@ -336,6 +352,23 @@ class S3Write implements PendingWrite {
     int stop = (int) (to - durableBytes);
     return new SequenceInputStream(
         spooled, new ByteArrayInputStream(Arrays.copyOfRange(buffer, start, stop)));
+  }
+
+  /** The uploaded parts that hold bytes of {@code [from, to)}, all below {@link #durableBytes}. */
+  private List<Part> partsCovering(long from, long to) {
+    List<Part> covered = new ArrayList<>();
+    for (Part part : parts) {
+      long start = start(part);
+      if (start + part.size() > from && start < to) {
+        covered.add(part);
+      }
+    }
+    return covered;
+  }
+
+  /** Parts 1..n are full-size, so part n starts at (n - 1) * partSize. */
+  private long start(Part part) {
+    return (long) (part.number() - 1) * partSize;
   }
 
   final synchronized boolean rewind(long offset) {
@@ -569,8 +602,19 @@ class S3Write implements PendingWrite {
         tail);
   }
 
+  /**
+   * Confirms with ListParts (one request for up to 1,000 consecutive parts) that the server holds
+   * each of {@code sent} with the size, and where it reports one the CRC32C, that it was sent with.
+   */
   private void verifyStoredParts(List<Part> sent) {
-    Map<Integer, Part> stored = listParts(endpoint, path, key, uploadId);
+    Map<Integer, Part> stored =
+        listParts(
+            endpoint,
+            path,
+            key,
+            uploadId,
+            sent.get(0).number() - 1,
+            sent.get(sent.size() - 1).number() - sent.get(0).number() + 1);
     for (Part ours : sent) {
       Part theirs = stored.get(ours.number());
       if (theirs == null
@@ -745,23 +789,71 @@ class S3Write implements PendingWrite {
 
   static Map<Integer, Part> listParts(
       S3Endpoint endpoint, RelativePath path, String key, String uploadId) {
+    return listParts(endpoint, path, key, uploadId, 0, Integer.MAX_VALUE);
+  }
+
+  /**
+   * The stored parts numbered {@code after + 1} to {@code after + count} (all of them for a {@code
+   * count} of {@link Integer#MAX_VALUE}), following ListParts' pages only as far as needed. Asks
+   * for just those parts ({@code part-number-marker}, {@code max-parts}) unless the server said it
+   * cannot (HTTP 501, as s3proxy does); then it lists them all, which costs one request per 1,000
+   * parts.
+   */
+  static Map<Integer, Part> listParts(
+      S3Endpoint endpoint, RelativePath path, String key, String uploadId, int after, int count) {
+    long last = (long) after + count;
     Map<Integer, Part> stored = new HashMap<>();
-    endpoint.call(
+    return endpoint.call(
         "listing the parts of",
         path,
         () -> {
-          endpoint
-              .client()
-              .listPartsPaginator(b -> b.bucket(endpoint.bucket()).key(key).uploadId(uploadId))
-              .parts()
-              .forEach(
-                  p ->
-                      stored.put(
-                          p.partNumber(),
-                          new Part(p.partNumber(), p.eTag(), p.checksumCRC32C(), p.size())));
-          return stored;
+          boolean ranged = endpoint.rangedListParts();
+          Integer marker = ranged && after > 0 ? after : null;
+          while (true) {
+            Integer from = marker;
+            Integer max = ranged && count < 1000 ? count : null;
+            ListPartsResponse page;
+            try {
+              page =
+                  endpoint
+                      .client()
+                      .listParts(
+                          b ->
+                              b.bucket(endpoint.bucket())
+                                  .key(key)
+                                  .uploadId(uploadId)
+                                  .partNumberMarker(from)
+                                  .maxParts(max));
+            } catch (S3Exception e) {
+              if (e.statusCode() != 501 || (from == null && max == null)) {
+                throw e;
+              }
+              // s3proxy: "A header you provided implies functionality that is not implemented"
+              endpoint.noRangedListParts();
+              ranged = false;
+              marker = null;
+              continue;
+            }
+            boolean beyond = false;
+            for (software.amazon.awssdk.services.s3.model.Part p : page.parts()) {
+              if (p.partNumber() > last) {
+                beyond = true;
+              } else if (p.partNumber() > after) {
+                stored.put(
+                    p.partNumber(),
+                    new Part(p.partNumber(), p.eTag(), p.checksumCRC32C(), p.size()));
+              }
+            }
+            if (beyond
+                || !Boolean.TRUE.equals(page.isTruncated())
+                || page.nextPartNumberMarker() == null
+                || page.nextPartNumberMarker() >= last
+                || Objects.equals(page.nextPartNumberMarker(), from)) {
+              return stored;
+            }
+            marker = page.nextPartNumberMarker();
+          }
         });
-    return stored;
   }
 
   /** A body the SDK can read more than once (signing, retries) without copying the buffer. */

@@ -37,8 +37,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListPartsRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 
@@ -289,6 +291,70 @@ class S3EndpointTest {
     empty.commit();
     assertThat(endpoint.stat("empty.bin")).map(StorageEntry::size).contains(0L);
     assertThat(s3.openUploads(bucket)).isEmpty();
+  }
+
+  @Test
+  void shouldReadBackAChunkFromTheSpoolOnlyOnceListPartsConfirmedThePartsItCovers()
+      throws IOException {
+    byte[] data = bytes(3 * PART + 5, 9);
+    ResumableWrite w = endpoint.beginResumableWrite("chunk.bin", PART);
+    w.output().write(data);
+    assertThat(w.sync()).isEqualTo(3L * PART);
+    recorder.clear();
+
+    assertThat(readAll(w.readBack(PART, PART))).isEqualTo(Arrays.copyOfRange(data, PART, 2 * PART));
+
+    // AWS answers a ListParts for just part 2; s3proxy refuses the range (501), so the endpoint
+    // learns to list all parts instead. Either way nothing is downloaded.
+    assertThat(recorder.requests()).isNotEmpty().allMatch(ListPartsRequest.class::isInstance);
+    assertThat(recorder.requests(ListPartsRequest.class).get(0))
+        .satisfies(
+            r -> {
+              assertThat(r.partNumberMarker()).isEqualTo(1);
+              assertThat(r.maxParts()).isEqualTo(1);
+            });
+    recorder.clear();
+    assertThat(readAll(w.readBack(2L * PART, PART)))
+        .isEqualTo(Arrays.copyOfRange(data, 2 * PART, 3 * PART));
+    assertThat(recorder.requests()).hasSize(1).allMatch(ListPartsRequest.class::isInstance);
+
+    // the server loses part 2 and gets a short one in its place: the chunk no longer verifies
+    String uploadId = ResumeToken.decode(w.resumeToken()).uploadId();
+    s3.admin()
+        .uploadPart(
+            b -> b.bucket(bucket).key("base/chunk.bin").uploadId(uploadId).partNumber(2),
+            RequestBody.fromBytes(new byte[10]));
+    assertThatThrownBy(() -> w.readBack(PART, PART))
+        .isInstanceOfSatisfying(
+            StorageException.class,
+            e -> assertThat(e.errorClass()).isEqualTo(ErrorClass.CHECKSUM_MISMATCH))
+        .hasMessageContaining("part 2", "the server has 10 bytes");
+    assertThat(readAll(w.readBack(2L * PART, PART)))
+        .as("part 3 is still fine")
+        .isEqualTo(Arrays.copyOfRange(data, 2 * PART, 3 * PART));
+    w.abort();
+    assertThat(s3.openUploads(bucket)).isEmpty();
+  }
+
+  @Test
+  void shouldFailTheReadBackOfAChunkWhoseSpooledCopyChanged() throws IOException {
+    byte[] data = bytes(2 * PART, 10);
+    ResumableWrite w = endpoint.beginResumableWrite("spooled.bin", PART);
+    w.output().write(data);
+    w.sync();
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(spool)) {
+      Path copy = files.findFirst().orElseThrow();
+      try (java.nio.channels.FileChannel ch =
+          java.nio.channels.FileChannel.open(copy, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.write(java.nio.ByteBuffer.wrap(new byte[] {(byte) ~data[PART + 17]}), PART + 17);
+      }
+    }
+
+    assertThat(readAll(w.readBack(0, PART))).isEqualTo(Arrays.copyOf(data, PART));
+    assertThatThrownBy(() -> readAll(w.readBack(PART, PART)))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("spooled copy of part 2", "CRC32C");
+    w.abort();
   }
 
   @Test

@@ -109,11 +109,12 @@ public final class TestS3 {
   }
 
   /** Multipart uploads in progress in {@code bucket}. */
-  List<MultipartUpload> openUploads(String bucket) {
+  public List<MultipartUpload> openUploads(String bucket) {
     return new ArrayList<>(admin.listMultipartUploads(b -> b.bucket(bucket)).uploads());
   }
 
-  S3Client admin() {
+  /** A client with the server's credentials, for looking behind an endpoint's back. */
+  public S3Client admin() {
     return admin;
   }
 }

@@ -42,7 +42,7 @@ import org.apache.sshd.sftp.server.SftpSubsystemProxy;
  * {@value #USER}: password {@value #PASSWORD} or any key in {@link #authorize}. Its host key is an
  * ECDSA P-256 key generated per server.
  */
-final class TestSftpServer implements AutoCloseable {
+public final class TestSftpServer implements AutoCloseable {
   static final String USER = "ferry";
   static final String PASSWORD = "Pa55-w0rd-n0t-in-messages";
 
@@ -113,7 +113,7 @@ final class TestSftpServer implements AutoCloseable {
   }
 
   /** Starts a server serving {@code root}. */
-  static TestSftpServer start(Path root) {
+  public static TestSftpServer start(Path root) {
     return start(root, null);
   }
 
@@ -135,7 +135,7 @@ final class TestSftpServer implements AutoCloseable {
     }
   }
 
-  static KeyPair generateEd25519Key() {
+  public static KeyPair generateEd25519Key() {
     try {
       return KeyUtils.generateKeyPair(KeyPairProvider.SSH_ED25519, 256);
     } catch (GeneralSecurityException e) {
@@ -143,7 +143,7 @@ final class TestSftpServer implements AutoCloseable {
     }
   }
 
-  static KeyPair generateEcKey() {
+  public static KeyPair generateEcKey() {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
       g.initialize(new ECGenParameterSpec("secp256r1"));
@@ -153,21 +153,21 @@ final class TestSftpServer implements AutoCloseable {
     }
   }
 
-  Path root() {
+  public Path root() {
     return root;
   }
 
-  int port() {
+  public int port() {
     return server.getPort();
   }
 
   /** {@code sftp://ferry@127.0.0.1:<port><path>}. */
-  URI uri(String path) {
+  public URI uri(String path) {
     return URI.create("sftp://" + USER + "@127.0.0.1:" + port() + path);
   }
 
   /** A known_hosts line for this server's host key. */
-  String knownHostsLine() {
+  public String knownHostsLine() {
     return knownHostsLine(hostKey.getPublic());
   }
 
@@ -182,14 +182,14 @@ final class TestSftpServer implements AutoCloseable {
   }
 
   /** Password credentials with host key verification through knownHosts. */
-  Map<String, String> passwordCredentials() {
+  public Map<String, String> passwordCredentials() {
     Map<String, String> c = new HashMap<>();
     c.put(SftpEndpoint.PASSWORD, PASSWORD);
     c.put(SftpEndpoint.KNOWN_HOSTS, "# test server\n" + knownHostsLine() + "\n");
     return c;
   }
 
-  void authorize(PublicKey key) {
+  public void authorize(PublicKey key) {
     authorized.add(key);
   }
 
