@@ -43,6 +43,8 @@ import java.util.UUID;
  *     in it are not throttled
  * @param attemptTelemetry whether a started worker produces one {@code dev.ferry.attempt.finished}
  *     event per attempt to {@code ferry.attempts}
+ * @param defaultLinkBandwidth bytes per second for links not in {@code linkBandwidth}; 0 (the
+ *     default) leaves them unthrottled
  */
 public record WorkerConfig(
     URI controlPlaneUrl,
@@ -61,7 +63,8 @@ public record WorkerConfig(
     boolean adaptiveConcurrency,
     AdaptiveConcurrency.Settings adaptiveSettings,
     Map<String, Long> linkBandwidth,
-    boolean attemptTelemetry) {
+    boolean attemptTelemetry,
+    long defaultLinkBandwidth) {
 
   public static final int DEFAULT_CONCURRENCY = 4;
   public static final int DEFAULT_FILE_CONCURRENCY = 8;
@@ -113,6 +116,10 @@ public record WorkerConfig(
     }
     Objects.requireNonNull(adaptiveSettings, "adaptiveSettings is required");
     linkBandwidth = links("linkBandwidth", linkBandwidth, 1);
+    if (defaultLinkBandwidth < 0) {
+      throw new IllegalArgumentException(
+          "defaultLinkBandwidth must be 0 (unthrottled) or positive, got " + defaultLinkBandwidth);
+    }
   }
 
   private static <N extends Number> Map<String, N> links(
@@ -178,6 +185,7 @@ public record WorkerConfig(
     private AdaptiveConcurrency.Settings adaptiveSettings = AdaptiveConcurrency.Settings.DEFAULTS;
     private final Map<String, Long> linkBandwidth = new LinkedHashMap<>();
     private boolean attemptTelemetry = true;
+    private long defaultLinkBandwidth;
 
     private Builder() {}
 
@@ -272,6 +280,14 @@ public record WorkerConfig(
       return this;
     }
 
+    /**
+     * Bytes per second for each link without a bandwidth of its own; 0 (the default): unthrottled.
+     */
+    public Builder defaultLinkBandwidth(long bytesPerSecond) {
+      this.defaultLinkBandwidth = bytesPerSecond;
+      return this;
+    }
+
     /** Whether a started worker produces attempt telemetry to Kafka (on by default). */
     public Builder attemptTelemetry(boolean attemptTelemetry) {
       this.attemptTelemetry = attemptTelemetry;
@@ -304,7 +320,8 @@ public record WorkerConfig(
           adaptiveConcurrency,
           adaptiveSettings,
           linkBandwidth,
-          attemptTelemetry);
+          attemptTelemetry,
+          defaultLinkBandwidth);
     }
   }
 }
