@@ -68,7 +68,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * locale ({@code LANG=C.UTF-8}) so that every Unicode name is representable. Thread-safe.
  */
 public final class LocalFileSystemEndpoint
-    implements StorageEndpoint, MultipartResume, GroupCommit {
+    implements StorageEndpoint, MultipartResume, GroupCommit, TemporaryFileCleanup {
   /** Prefix of temporary files; such names are skipped by listings. */
   public static final String TEMP_PREFIX = ".ferry-tmp-";
 
@@ -421,11 +421,11 @@ public final class LocalFileSystemEndpoint
    * last modified before {@code olderThan}: the debris of writers that died, and resumable writes
    * that no attempt came back for. Symbolic links are neither followed nor removed.
    *
-   * <p>Who calls it: whoever owns the endpoint's housekeeping — the worker before it starts a
-   * task's writes under a destination directory, or an operator's periodic job. The bound must be
-   * longer than the longest time a kept write waits for its next attempt (lease expiry plus retry
-   * backoff); a write removed too early is not lost work for correctness, only for time: the next
-   * attempt finds its token gone and starts over.
+   * <p>Who calls it: an operator's periodic job for the whole endpoint. The worker cleans only the
+   * directories it writes to, one level deep ({@link #removeStaleTemporaryFilesIn}). The bound must
+   * be longer than the longest time a kept write waits for its next attempt (lease expiry plus
+   * retry backoff); a write removed too early is not lost work for correctness, only for time: the
+   * next attempt finds its token gone and starts over.
    *
    * @param prefix null or empty for the whole endpoint, else a relative path (directory or file)
    * @return how many files were removed
@@ -464,6 +464,40 @@ public final class LocalFileSystemEndpoint
           "removing temporary files below " + uri + (base == null ? "" : base.value()), e);
     }
     return removed[0];
+  }
+
+  @Override
+  public int removeStaleTemporaryFilesIn(String directory, Instant olderThan) {
+    Path dir;
+    if (directory == null || directory.isEmpty()) {
+      dir = root;
+    } else {
+      dir = existingDirectory(RelativePath.of(directory)).orElse(null);
+      if (dir == null) {
+        return 0;
+      }
+    }
+    int removed = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
+      for (Path file : entries) {
+        try {
+          BasicFileAttributes attrs =
+              Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          if (attrs.isRegularFile()
+              && attrs.lastModifiedTime().toInstant().isBefore(olderThan)
+              && Files.deleteIfExists(file)) {
+            removed++;
+          }
+        } catch (NoSuchFileException e) {
+          // committed, aborted or removed by someone else meanwhile
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return removed;
+    } catch (IOException e) {
+      throw StorageException.of("removing temporary files in " + dir + " of " + uri, e);
+    }
+    return removed;
   }
 
   /** {@code ferry-file-resume:1:<base64url(target)>:<base64url(temporary name)>}. */

@@ -75,7 +75,8 @@ final class TaskExecution implements CopyControl {
       FileCopier copier,
       WorkerListener listener,
       int fileConcurrency,
-      Executor filePool) {}
+      Executor filePool,
+      TemporaryFileSweeper sweeper) {}
 
   private enum Phase {
     COPYING,
@@ -255,6 +256,7 @@ final class TaskExecution implements CopyControl {
         }
         return;
       }
+      services.sweeper().beforeWrites(lease.destination(), destination, files);
       AtomicInteger next = new AtomicInteger();
       int extra = Math.min(services.fileConcurrency(), files.size()) - 1;
       CountDownLatch helpersDone = new CountDownLatch(Math.max(0, extra));

@@ -45,6 +45,11 @@ import java.util.UUID;
  *     event per attempt to {@code ferry.attempts}
  * @param defaultLinkBandwidth bytes per second for links not in {@code linkBandwidth}; 0 (the
  *     default) leaves them unthrottled
+ * @param temporaryFileAge temporary objects in the destination directories older than this are
+ *     debris and removed ({@link TemporaryFileSweeper}); must exceed the time a kept resumable
+ *     write may wait for its next attempt (lease, backoff, dispatch), default 1 hour
+ * @param temporaryFileSweepInterval how often one directory is swept at most, and how often the
+ *     remembered directories are swept again; default 10 minutes
  */
 public record WorkerConfig(
     URI controlPlaneUrl,
@@ -64,12 +69,16 @@ public record WorkerConfig(
     AdaptiveConcurrency.Settings adaptiveSettings,
     Map<String, Long> linkBandwidth,
     boolean attemptTelemetry,
-    long defaultLinkBandwidth) {
+    long defaultLinkBandwidth,
+    Duration temporaryFileAge,
+    Duration temporaryFileSweepInterval) {
 
   public static final int DEFAULT_CONCURRENCY = 4;
   public static final int DEFAULT_FILE_CONCURRENCY = 8;
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_TEMPORARY_FILE_AGE = Duration.ofHours(1);
+  public static final Duration DEFAULT_TEMPORARY_FILE_SWEEP_INTERVAL = Duration.ofMinutes(10);
 
   /**
    * @throws IllegalArgumentException naming the field and the value when one is invalid
@@ -120,6 +129,8 @@ public record WorkerConfig(
       throw new IllegalArgumentException(
           "defaultLinkBandwidth must be 0 (unthrottled) or positive, got " + defaultLinkBandwidth);
     }
+    requirePositive("temporaryFileAge", temporaryFileAge);
+    requirePositive("temporaryFileSweepInterval", temporaryFileSweepInterval);
   }
 
   private static <N extends Number> Map<String, N> links(
@@ -186,8 +197,22 @@ public record WorkerConfig(
     private final Map<String, Long> linkBandwidth = new LinkedHashMap<>();
     private boolean attemptTelemetry = true;
     private long defaultLinkBandwidth;
+    private Duration temporaryFileAge = DEFAULT_TEMPORARY_FILE_AGE;
+    private Duration temporaryFileSweepInterval = DEFAULT_TEMPORARY_FILE_SWEEP_INTERVAL;
 
     private Builder() {}
+
+    /** Age from which a temporary object in a destination directory is removed; default 1 h. */
+    public Builder temporaryFileAge(Duration age) {
+      this.temporaryFileAge = age;
+      return this;
+    }
+
+    /** How often a destination directory is swept at most; default 10 min. */
+    public Builder temporaryFileSweepInterval(Duration interval) {
+      this.temporaryFileSweepInterval = interval;
+      return this;
+    }
 
     public Builder controlPlaneUrl(URI controlPlaneUrl) {
       this.controlPlaneUrl = controlPlaneUrl;
@@ -321,7 +346,9 @@ public record WorkerConfig(
           adaptiveSettings,
           linkBandwidth,
           attemptTelemetry,
-          defaultLinkBandwidth);
+          defaultLinkBandwidth,
+          temporaryFileAge,
+          temporaryFileSweepInterval);
     }
   }
 }
