@@ -150,16 +150,30 @@ public final class FerryRuntime implements AutoCloseable {
       if (workerSecret == null) {
         workerSecret = workerSecretFromEnvironment(o.dataDir);
       }
-      worker =
-          new Worker(
-              WorkerConfig.builder()
-                  .controlPlaneUrl(url)
-                  .kafkaBootstrapServers(kafkaBootstrap)
-                  .site(o.site)
-                  .workerId(workerId())
-                  .webhookSecret(workerSecret)
-                  .concurrency(o.workerConcurrency)
-                  .build());
+      WorkerConfig.Builder config =
+          WorkerConfig.builder()
+              .controlPlaneUrl(url)
+              .kafkaBootstrapServers(kafkaBootstrap)
+              .site(o.site)
+              .workerId(workerId())
+              .webhookSecret(workerSecret)
+              .concurrency(o.workerConcurrency)
+              .adaptiveConcurrency(o.linkConcurrencyMode == LinkOptions.Mode.ADAPTIVE);
+      if (o.linkConcurrency != null) {
+        config.defaultLinkConcurrency(o.linkConcurrency);
+      }
+      if (o.linkBandwidth != null) {
+        config.defaultLinkBandwidth(o.linkBandwidth);
+      }
+      for (LinkOptions.PerLink link : o.links) { // a later --link for the same link wins
+        if (link.concurrency() != null) {
+          config.linkConcurrency(Map.of(link.link(), link.concurrency()));
+        }
+        if (link.bandwidth() != null) {
+          config.linkBandwidth(Map.of(link.link(), link.bandwidth()));
+        }
+      }
+      worker = new Worker(config.build());
       worker.start();
     }
     if (control == null) {

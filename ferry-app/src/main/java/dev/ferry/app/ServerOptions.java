@@ -40,6 +40,42 @@ public final class ServerOptions {
   int workerConcurrency = 4;
 
   @Option(
+      names = "--link-concurrency",
+      paramLabel = "N",
+      converter = LinkOptions.ConcurrencyConverter.class,
+      description =
+          "Tasks of one link (SRC->DST) a worker runs at once; in adaptive mode the most it may"
+              + " reach (default: --worker-concurrency).")
+  Integer linkConcurrency;
+
+  @Option(
+      names = "--link-concurrency-mode",
+      paramLabel = "fixed|adaptive",
+      converter = LinkOptions.ModeConverter.class,
+      description =
+          "fixed: each link keeps its limit; adaptive: the limit moves between 1 and it with the"
+              + " link's success ratio and throughput (default: fixed).")
+  LinkOptions.Mode linkConcurrencyMode = LinkOptions.Mode.FIXED;
+
+  @Option(
+      names = "--link-bandwidth",
+      paramLabel = "RATE",
+      converter = LinkOptions.RateConverter.class,
+      description =
+          "Bytes per second all tasks of one link may move together in a worker, e.g. 50MiB/s"
+              + " (default: unlimited).")
+  Long linkBandwidth;
+
+  @Option(
+      names = "--link",
+      paramLabel = "SRC->DST:concurrency=N,bandwidth=RATE",
+      converter = LinkOptions.PerLinkConverter.class,
+      description =
+          "Settings of one link, overriding the defaults above; repeatable. Quote it: '>' is"
+              + " special to a shell.")
+  java.util.List<LinkOptions.PerLink> links = new java.util.ArrayList<>();
+
+  @Option(
       names = "--telemetry-window",
       converter = DurationConverter.class,
       description =

@@ -30,7 +30,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An endpoint on a local (or NFS-mounted) directory tree, {@code file:///abs/root}.
@@ -45,8 +47,12 @@ import java.util.UUID;
  * attacker swapping directories for links in between.
  *
  * <p><b>Atomic publish.</b> A write goes to {@code .ferry-tmp-<uuid>-<name>} in the destination
- * directory, is fsynced, then renamed over the final name with {@code ATOMIC_MOVE}; the directory
- * is fsynced afterwards (best effort). Temporary files are never listed.
+ * directory, is fsynced (its data, as {@code fdatasync}: the content and the size, not the times),
+ * then renamed over the final name with {@code ATOMIC_MOVE}; the directory is fsynced afterwards,
+ * and so is the parent of every directory created for the write. Through a {@link GroupCommit}
+ * group the directory syncs are deferred to {@link GroupCommit.Group#sync()}, once per directory
+ * for the whole group, while the content is still synced before each rename. Temporary files are
+ * never listed.
  *
  * <p><b>Resumable writes</b> ({@link MultipartResume}). The kept temporary file is the durable
  * prefix: {@link ResumableWrite#sync()} fsyncs it, {@link ResumableWrite#durableBytes()} of a
@@ -61,7 +67,8 @@ import java.util.UUID;
  * <p>File names are read and written through the JVM's {@code sun.jnu.encoding}; run with a UTF-8
  * locale ({@code LANG=C.UTF-8}) so that every Unicode name is representable. Thread-safe.
  */
-public final class LocalFileSystemEndpoint implements StorageEndpoint, MultipartResume {
+public final class LocalFileSystemEndpoint
+    implements StorageEndpoint, MultipartResume, GroupCommit, TemporaryFileCleanup {
   /** Prefix of temporary files; such names are skipped by listings. */
   public static final String TEMP_PREFIX = ".ferry-tmp-";
 
@@ -73,9 +80,13 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
   private final Path root;
   private final String uri;
 
-  private LocalFileSystemEndpoint(Path root) {
+  /** Where commits leave their directory syncs; null: each commit syncs its own. */
+  private final LocalGroup group;
+
+  private LocalFileSystemEndpoint(Path root, LocalGroup group) {
     this.root = root;
     this.uri = root.toUri().toString();
+    this.group = group;
   }
 
   /**
@@ -94,7 +105,7 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
       throw new StorageException(
           ErrorClass.NOT_FOUND, "endpoint root " + root + " is not a directory");
     }
-    return new LocalFileSystemEndpoint(real);
+    return new LocalFileSystemEndpoint(real, null);
   }
 
   /**
@@ -122,6 +133,49 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
   /** The real path of the root. */
   public Path root() {
     return root;
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The group's endpoint is another instance on the same root; a group begun on it is a new,
+   * independent group.
+   */
+  @Override
+  public Group beginGroup() {
+    return new LocalGroup();
+  }
+
+  /** Directories whose sync the commits of one group left for {@link #sync()}. */
+  private final class LocalGroup implements Group {
+    private final Set<Path> directories = ConcurrentHashMap.newKeySet();
+    private final LocalFileSystemEndpoint view = new LocalFileSystemEndpoint(root, this);
+
+    @Override
+    public StorageEndpoint endpoint() {
+      return view;
+    }
+
+    void add(Path directory) {
+      directories.add(directory);
+    }
+
+    /**
+     * Each directory is taken out of the set before it is synced: a commit that renames into it
+     * afterwards adds it again, so no rename that happened before the add is left unsynced.
+     */
+    @Override
+    public void sync() {
+      for (Path dir : List.copyOf(directories)) {
+        directories.remove(dir);
+        try {
+          forceDirectory(dir);
+        } catch (IOException e) {
+          directories.add(dir);
+          throw StorageException.of("syncing directory " + dir + " of " + uri, e);
+        }
+      }
+    }
   }
 
   @Override
@@ -367,11 +421,11 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
    * last modified before {@code olderThan}: the debris of writers that died, and resumable writes
    * that no attempt came back for. Symbolic links are neither followed nor removed.
    *
-   * <p>Who calls it: whoever owns the endpoint's housekeeping — the worker before it starts a
-   * task's writes under a destination directory, or an operator's periodic job. The bound must be
-   * longer than the longest time a kept write waits for its next attempt (lease expiry plus retry
-   * backoff); a write removed too early is not lost work for correctness, only for time: the next
-   * attempt finds its token gone and starts over.
+   * <p>Who calls it: an operator's periodic job for the whole endpoint. The worker cleans only the
+   * directories it writes to, one level deep ({@link #removeStaleTemporaryFilesIn}). The bound must
+   * be longer than the longest time a kept write waits for its next attempt (lease expiry plus
+   * retry backoff); a write removed too early is not lost work for correctness, only for time: the
+   * next attempt finds its token gone and starts over.
    *
    * @param prefix null or empty for the whole endpoint, else a relative path (directory or file)
    * @return how many files were removed
@@ -410,6 +464,40 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
           "removing temporary files below " + uri + (base == null ? "" : base.value()), e);
     }
     return removed[0];
+  }
+
+  @Override
+  public int removeStaleTemporaryFilesIn(String directory, Instant olderThan) {
+    Path dir;
+    if (directory == null || directory.isEmpty()) {
+      dir = root;
+    } else {
+      dir = existingDirectory(RelativePath.of(directory)).orElse(null);
+      if (dir == null) {
+        return 0;
+      }
+    }
+    int removed = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, TEMP_PREFIX + "*")) {
+      for (Path file : entries) {
+        try {
+          BasicFileAttributes attrs =
+              Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+          if (attrs.isRegularFile()
+              && attrs.lastModifiedTime().toInstant().isBefore(olderThan)
+              && Files.deleteIfExists(file)) {
+            removed++;
+          }
+        } catch (NoSuchFileException e) {
+          // committed, aborted or removed by someone else meanwhile
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return removed;
+    } catch (IOException e) {
+      throw StorageException.of("removing temporary files in " + dir + " of " + uri, e);
+    }
+    return removed;
   }
 
   /** {@code ferry-file-resume:1:<base64url(target)>:<base64url(temporary name)>}. */
@@ -518,6 +606,7 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
       Path next = resolveSegment(dir, segment, rel);
       try {
         Files.createDirectory(next);
+        directoryChanged(dir); // the new entry must survive a crash like the file's own
       } catch (FileAlreadyExistsException e) {
         // a directory, a file or a link: judged by its real path below
       } catch (IOException e) {
@@ -727,7 +816,8 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
       requireOpen("commit");
       finishOutput();
       try {
-        channel.force(true);
+        // data and size before the name: a crash never shows a partial file under the final name
+        channel.force(false);
         channel.close();
         Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
       } catch (DirectoryNotEmptyException e) {
@@ -739,7 +829,7 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
         throw StorageException.of("publishing " + describe(path), e);
       }
       state = State.COMMITTED;
-      syncDirectory(target.getParent());
+      directoryChanged(target.getParent());
     }
 
     @Override
@@ -864,12 +954,35 @@ public final class LocalFileSystemEndpoint implements StorageEndpoint, Multipart
     }
   }
 
-  /** Makes a rename durable; not every platform or filesystem allows opening a directory. */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
+  /**
+   * Makes an entry added to {@code dir} durable: now (best effort, as before groups existed), or at
+   * the group's {@link Group#sync()}.
+   */
+  private void directoryChanged(Path dir) {
+    if (group != null) {
+      group.add(dir);
+      return;
+    }
+    try {
+      forceDirectory(dir);
+    } catch (IOException e) {
+      // best effort for a single commit: the file itself is durable, only its rename may not be
+    }
+  }
+
+  /**
+   * Fsyncs a directory. Not every platform or filesystem allows opening a directory; there it does
+   * nothing. An error of the sync itself is thrown.
+   */
+  private static void forceDirectory(Path dir) throws IOException {
+    FileChannel ch;
+    try {
+      ch = FileChannel.open(dir, StandardOpenOption.READ);
     } catch (IOException | UnsupportedOperationException e) {
-      // best effort
+      return; // cannot be opened here: nothing more we can do
+    }
+    try (ch) {
+      ch.force(true);
     }
   }
 }

@@ -209,10 +209,56 @@ class LocalFileSystemEndpointTest extends StorageEndpointContractTest {
   }
 
   @Test
-  void shouldDeclareMultipartResumeAsItsOnlyOptionalCapability() {
+  void shouldDeclareMultipartResumeAndGroupCommitAsItsOptionalCapabilities() {
     assertThat(endpoint.capability(ServerSideChecksum.class)).isEmpty();
     assertThat(endpoint.capability(ServerSideCopy.class)).isEmpty();
     assertThat(endpoint.capability(MultipartResume.class)).containsSame((MultipartResume) endpoint);
+    assertThat(endpoint.capability(GroupCommit.class)).containsSame((GroupCommit) endpoint);
     assertThat(endpoint.capability(StorageEndpoint.class)).containsSame(endpoint);
+  }
+
+  @Test
+  void shouldPublishThroughGroupAtOnceAndSyncDirectoriesLater() throws IOException {
+    GroupCommit.Group group = ((GroupCommit) endpoint).beginGroup();
+    StorageEndpoint view = group.endpoint();
+    Files.writeString(root.resolve("old.txt"), "old");
+
+    for (String path : new String[] {"a/one.txt", "a/two.txt", "b/c/three.txt", "old.txt"}) {
+      try (PendingWrite w = view.beginWrite(path)) {
+        w.output().write(path.getBytes(StandardCharsets.UTF_8));
+        w.commit();
+      }
+    }
+    // visible at once, as with a plain commit: only the directories' syncs wait for the group
+    assertThat(Files.readString(root.resolve("a/one.txt"))).isEqualTo("a/one.txt");
+    assertThat(Files.readString(root.resolve("b/c/three.txt"))).isEqualTo("b/c/three.txt");
+    assertThat(Files.readString(root.resolve("old.txt"))).isEqualTo("old.txt");
+    group.sync();
+    group.sync(); // again, with nothing new: harmless
+
+    assertThat(endpoint.list(null, null, 10).entries())
+        .extracting(StorageEntry::path)
+        .containsExactly("a/one.txt", "a/two.txt", "b/c/three.txt", "old.txt");
+    try (Stream<Path> all = Files.walk(root)) {
+      assertThat(all.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.startsWith(LocalFileSystemEndpoint.TEMP_PREFIX));
+    }
+  }
+
+  @Test
+  void shouldKeepGroupViewConfinedAndResumable() throws IOException {
+    StorageEndpoint view = ((GroupCommit) endpoint).beginGroup().endpoint();
+    Files.createSymbolicLink(root.resolve("link"), outside);
+
+    assertThatThrownBy(() -> view.beginWrite("link/x"))
+        .isInstanceOf(InvalidPathException.class)
+        .hasMessageContaining("outside the endpoint root");
+    MultipartResume resumable = view.capability(MultipartResume.class).orElseThrow();
+    try (MultipartResume.ResumableWrite w = resumable.beginResumableWrite("big.bin", 4)) {
+      w.output().write(new byte[] {1, 2, 3, 4, 5});
+      assertThat(w.sync()).isEqualTo(5);
+      w.commit();
+    }
+    assertThat(Files.readAllBytes(root.resolve("big.bin"))).containsExactly(1, 2, 3, 4, 5);
   }
 }

@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * avoids both. With CRC32C a source changed in place at the same size between attempts goes
  * unnoticed, as with any size-based resume.
  *
+ * <p><b>Overlap.</b> The source is read ahead on another thread ({@link ReadAheadInputStream}) by
+ * about a chunk: while a chunk is synced and read back, the next one is already being read, so the
+ * copy takes about the longer of reading and writing rather than their sum.
+ *
  * <p><b>Verify before publish.</b> Every chunk is verified when it is written; the prefix was
  * verified by the attempt that wrote it; nothing may follow the last chunk; then the write is
  * committed. A chunk that reads back differently fails the attempt, retryable, {@code
@@ -323,7 +327,11 @@ final class ChunkedCopier {
         return failure;
       }
     }
-    try (InputStream in = source.openRange(item.source(), offset, Long.MAX_VALUE)) {
+    try (InputStream in =
+        FileCopier.readAhead(
+            source.openRange(item.source(), offset, Long.MAX_VALUE),
+            size - offset,
+            readAheadDepth(chunk))) {
       OutputStream out = write.output();
       while (offset < size) {
         long length = Math.min(chunk, size - offset);
@@ -555,6 +563,14 @@ final class ChunkedCopier {
     return algorithm == ChecksumAlgorithm.CRC32C
         ? ChecksumCombine.crc32c(a, b, lengthB)
         : ChecksumCombine.adler32(a, b, lengthB);
+  }
+
+  /**
+   * Read-ahead buffers for chunks of {@code chunk} bytes: a chunk and one buffer more, so that the
+   * source is read for the next chunk while this one is synced and read back (2 to 33 MiB).
+   */
+  static int readAheadDepth(long chunk) {
+    return (int) Math.max(2, Math.min(32, chunk / FileCopier.READ_AHEAD_BUFFER + 1));
   }
 
   private static int hexDigits(ChecksumAlgorithm algorithm) {

@@ -28,7 +28,9 @@ import java.util.Optional;
  *       destination is then at least as new). Then the overwrite policy applies to an existing
  *       destination: {@code NEVER} skips it; {@code IF_DIFFERENT} skips it when sizes are equal and
  *       both checksums (read through the worker) are equal; {@code ALWAYS} copies.
- *   <li>The source is streamed into a temporary object while its checksum is computed.
+ *   <li>The source is streamed into a temporary object while its checksum is computed; sources of a
+ *       few megabytes or more are read ahead on another thread ({@link ReadAheadInputStream}), so
+ *       that reading overlaps with writing.
  *   <li>The temporary object is read back and its checksum compared with the source's. A mismatch
  *       aborts the temporary object and fails the file, retryable, with {@code checksum-mismatch}.
  *       A source whose size changed while it was read fails, retryable, with {@code
@@ -54,6 +56,13 @@ public final class FileCopier {
   public static final String SOURCE_CHANGED = "source-changed";
 
   public static final int DEFAULT_BUFFER_SIZE = 256 * 1024;
+
+  /**
+   * Buffer of the read-ahead thread ({@link ReadAheadInputStream}); sources of at least two of
+   * these are read ahead, smaller ones are read on the copying thread (a thread hand-off costs more
+   * than it saves on a few kilobytes).
+   */
+  static final int READ_AHEAD_BUFFER = 1024 * 1024;
 
   /**
    * Most chunks a file is cut into; larger files get larger chunks. Bounds the resume point a
@@ -171,9 +180,9 @@ public final class FileCopier {
       StorageEntry src,
       String what) {
     Checksums.Hasher sent = Checksums.hasher(algorithm);
-    byte[] buffer = new byte[bufferSize];
+    byte[] buffer = new byte[bufferFor(src.size())];
     try (PendingWrite write = destination.beginWrite(item.destination())) {
-      try (InputStream in = source.open(item.source())) {
+      try (InputStream in = readAhead(source.open(item.source()), src.size(), 4)) {
         OutputStream out = write.output();
         for (int n; (n = in.read(buffer)) >= 0; ) {
           checkStop(control, what, sent.bytes());
@@ -252,6 +261,24 @@ public final class FileCopier {
       throw new UncheckedIOException("hashing '" + path + "' at " + endpoint.uri(), e);
     }
     return hasher.hex();
+  }
+
+  /**
+   * The copy buffer for a file of {@code size} bytes: no larger than the file needs (a batch of 4
+   * KiB files would otherwise allocate a 256 KiB buffer per file), at most the configured size.
+   */
+  private int bufferFor(long size) {
+    return (int) Math.min(bufferSize, Math.max(8 * 1024, size + 1));
+  }
+
+  /**
+   * {@code in}, read ahead on another thread by up to {@code depth} buffers of {@link
+   * #READ_AHEAD_BUFFER} when it has at least two of them to read; else {@code in} itself.
+   */
+  static InputStream readAhead(InputStream in, long bytes, int depth) {
+    return bytes >= 2L * READ_AHEAD_BUFFER
+        ? new ReadAheadInputStream(in, READ_AHEAD_BUFFER, depth)
+        : in;
   }
 
   static void checkStop(CopyControl control, String what, long bytes) {

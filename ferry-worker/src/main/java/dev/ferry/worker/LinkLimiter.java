@@ -29,6 +29,7 @@ final class LinkLimiter {
   private final int defaultLimit;
   private final AdaptiveConcurrency.Settings adaptive;
   private final Map<String, Long> bandwidth;
+  private final long defaultBandwidth; // 0: links not in bandwidth are not throttled
   private final Clock clock;
   private final WorkerListener listener;
 
@@ -102,6 +103,21 @@ final class LinkLimiter {
       Map<String, Long> bandwidth,
       Clock clock,
       WorkerListener listener) {
+    this(limits, defaultLimit, adaptive, bandwidth, 0, clock, listener);
+  }
+
+  /**
+   * @param defaultBandwidth bytes per second of links not in {@code bandwidth}; 0 for none
+   */
+  LinkLimiter(
+      Map<String, Integer> limits,
+      int defaultLimit,
+      AdaptiveConcurrency.Settings adaptive,
+      Map<String, Long> bandwidth,
+      long defaultBandwidth,
+      Clock clock,
+      WorkerListener listener) {
+    this.defaultBandwidth = defaultBandwidth;
     this.limits = Map.copyOf(limits);
     if (defaultLimit < 1) {
       throw new IllegalArgumentException("default link limit must be at least 1: " + defaultLimit);
@@ -119,6 +135,7 @@ final class LinkLimiter {
         config.defaultLinkConcurrency(),
         config.adaptiveConcurrency() ? config.adaptiveSettings() : null,
         config.linkBandwidth(),
+        config.defaultLinkBandwidth(),
         config.clock(),
         listener);
   }
@@ -157,7 +174,11 @@ final class LinkLimiter {
   /** The link's bandwidth limiter; empty when the link is not throttled. */
   Optional<BandwidthLimiter> bandwidth(String link) {
     return buckets.computeIfAbsent(
-        link, k -> Optional.ofNullable(bandwidth.get(k)).map(BandwidthLimiter::new));
+        link,
+        k ->
+            Optional.ofNullable(bandwidth.get(k))
+                .or(() -> defaultBandwidth > 0 ? Optional.of(defaultBandwidth) : Optional.empty())
+                .map(BandwidthLimiter::new));
   }
 
   private Link link(String key) {

@@ -79,6 +79,10 @@ import tools.jackson.databind.json.JsonMapper;
  * Kafka is contacted only from {@link #start()} on: a worker that only runs {@link #handle} calls
  * sends no telemetry.
  *
+ * <p><b>Housekeeping.</b> Temporary objects left in the destination directories by writers that
+ * died are removed once they are old enough ({@link TemporaryFileSweeper}): before a task writes
+ * into a directory, and periodically for the directories this worker wrote to.
+ *
  * <p><b>Duplicates.</b> A delivery whose claim answers 409, or whose attempt is already running
  * here, is skipped silently and counted ({@link WorkerListener#duplicateSkipped}).
  *
@@ -116,6 +120,7 @@ public final class Worker implements AutoCloseable {
   private final ScheduledThreadPoolExecutor scheduler;
   private final ThreadPoolExecutor filePool;
   private final LinkLimiter links;
+  private final TemporaryFileSweeper sweeper;
   private final TaskExecution.Services services;
   private final AttemptTelemetry injectedTelemetry;
   private volatile AttemptTelemetry telemetry = AttemptTelemetry.NOOP;
@@ -203,6 +208,12 @@ public final class Worker implements AutoCloseable {
             new SynchronousQueue<>(),
             threads("file"));
     this.links = LinkLimiter.of(config, this.listener);
+    this.sweeper =
+        new TemporaryFileSweeper(
+            config.temporaryFileAge(),
+            config.temporaryFileSweepInterval(),
+            config.clock(),
+            endpoints);
     this.services =
         new TaskExecution.Services(
             config.workerId(),
@@ -213,7 +224,8 @@ public final class Worker implements AutoCloseable {
             copier,
             this.listener,
             config.fileConcurrency(),
-            filePool);
+            filePool,
+            sweeper);
     this.injectedTelemetry = telemetry;
     if (telemetry != null) {
       this.telemetry = telemetry;
@@ -264,6 +276,9 @@ public final class Worker implements AutoCloseable {
       telemetry = KafkaAttemptTelemetry.create(config, listener);
     }
     consumer = consumerFactory.get();
+    long sweepNanos = config.temporaryFileSweepInterval().toNanos();
+    scheduler.scheduleWithFixedDelay(
+        this::sweepTemporaryFiles, sweepNanos, sweepNanos, TimeUnit.NANOSECONDS);
     Thread t = new Thread(this::consume, "ferry-worker-consumer-" + config.workerId());
     t.setDaemon(true);
     consumerThread = t;
@@ -275,6 +290,14 @@ public final class Worker implements AutoCloseable {
         config.consumerGroup(),
         config.site() == null ? "all sites" : "site " + config.site(),
         config.concurrency());
+  }
+
+  private void sweepTemporaryFiles() {
+    try {
+      sweeper.sweepRemembered();
+    } catch (RuntimeException e) {
+      log.warn("worker {}: sweeping temporary files failed", config.workerId(), e);
+    }
   }
 
   // --- task handling ---------------------------------------------------------------------------

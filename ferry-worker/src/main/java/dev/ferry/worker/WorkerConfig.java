@@ -43,6 +43,13 @@ import java.util.UUID;
  *     in it are not throttled
  * @param attemptTelemetry whether a started worker produces one {@code dev.ferry.attempt.finished}
  *     event per attempt to {@code ferry.attempts}
+ * @param defaultLinkBandwidth bytes per second for links not in {@code linkBandwidth}; 0 (the
+ *     default) leaves them unthrottled
+ * @param temporaryFileAge temporary objects in the destination directories older than this are
+ *     debris and removed ({@link TemporaryFileSweeper}); must exceed the time a kept resumable
+ *     write may wait for its next attempt (lease, backoff, dispatch), default 1 hour
+ * @param temporaryFileSweepInterval how often one directory is swept at most, and how often the
+ *     remembered directories are swept again; default 10 minutes
  */
 public record WorkerConfig(
     URI controlPlaneUrl,
@@ -61,12 +68,17 @@ public record WorkerConfig(
     boolean adaptiveConcurrency,
     AdaptiveConcurrency.Settings adaptiveSettings,
     Map<String, Long> linkBandwidth,
-    boolean attemptTelemetry) {
+    boolean attemptTelemetry,
+    long defaultLinkBandwidth,
+    Duration temporaryFileAge,
+    Duration temporaryFileSweepInterval) {
 
   public static final int DEFAULT_CONCURRENCY = 4;
   public static final int DEFAULT_FILE_CONCURRENCY = 8;
   public static final Duration DEFAULT_HEARTBEAT_INTERVAL = Duration.ofSeconds(5);
   public static final Duration DEFAULT_SHUTDOWN_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration DEFAULT_TEMPORARY_FILE_AGE = Duration.ofHours(1);
+  public static final Duration DEFAULT_TEMPORARY_FILE_SWEEP_INTERVAL = Duration.ofMinutes(10);
 
   /**
    * @throws IllegalArgumentException naming the field and the value when one is invalid
@@ -113,6 +125,12 @@ public record WorkerConfig(
     }
     Objects.requireNonNull(adaptiveSettings, "adaptiveSettings is required");
     linkBandwidth = links("linkBandwidth", linkBandwidth, 1);
+    if (defaultLinkBandwidth < 0) {
+      throw new IllegalArgumentException(
+          "defaultLinkBandwidth must be 0 (unthrottled) or positive, got " + defaultLinkBandwidth);
+    }
+    requirePositive("temporaryFileAge", temporaryFileAge);
+    requirePositive("temporaryFileSweepInterval", temporaryFileSweepInterval);
   }
 
   private static <N extends Number> Map<String, N> links(
@@ -178,8 +196,23 @@ public record WorkerConfig(
     private AdaptiveConcurrency.Settings adaptiveSettings = AdaptiveConcurrency.Settings.DEFAULTS;
     private final Map<String, Long> linkBandwidth = new LinkedHashMap<>();
     private boolean attemptTelemetry = true;
+    private long defaultLinkBandwidth;
+    private Duration temporaryFileAge = DEFAULT_TEMPORARY_FILE_AGE;
+    private Duration temporaryFileSweepInterval = DEFAULT_TEMPORARY_FILE_SWEEP_INTERVAL;
 
     private Builder() {}
+
+    /** Age from which a temporary object in a destination directory is removed; default 1 h. */
+    public Builder temporaryFileAge(Duration age) {
+      this.temporaryFileAge = age;
+      return this;
+    }
+
+    /** How often a destination directory is swept at most; default 10 min. */
+    public Builder temporaryFileSweepInterval(Duration interval) {
+      this.temporaryFileSweepInterval = interval;
+      return this;
+    }
 
     public Builder controlPlaneUrl(URI controlPlaneUrl) {
       this.controlPlaneUrl = controlPlaneUrl;
@@ -272,6 +305,14 @@ public record WorkerConfig(
       return this;
     }
 
+    /**
+     * Bytes per second for each link without a bandwidth of its own; 0 (the default): unthrottled.
+     */
+    public Builder defaultLinkBandwidth(long bytesPerSecond) {
+      this.defaultLinkBandwidth = bytesPerSecond;
+      return this;
+    }
+
     /** Whether a started worker produces attempt telemetry to Kafka (on by default). */
     public Builder attemptTelemetry(boolean attemptTelemetry) {
       this.attemptTelemetry = attemptTelemetry;
@@ -304,7 +345,10 @@ public record WorkerConfig(
           adaptiveConcurrency,
           adaptiveSettings,
           linkBandwidth,
-          attemptTelemetry);
+          attemptTelemetry,
+          defaultLinkBandwidth,
+          temporaryFileAge,
+          temporaryFileSweepInterval);
     }
   }
 }

@@ -148,4 +148,14 @@ class LinkLimiterTest {
     assertThat(limiter.bandwidth(AB).get()).isSameAs(limiter.bandwidth(AB).get());
     assertThat(limiter.bandwidth(AC)).isEmpty();
   }
+
+  @Test
+  void shouldThrottleOtherLinksAtTheDefaultBandwidthWhenOneIsGiven() {
+    LinkLimiter limiter =
+        new LinkLimiter(Map.of(), 1, null, Map.of(AB, 5_000_000L), 1_000_000L, clock, listener);
+
+    assertThat(limiter.bandwidth(AB).get().bytesPerSecond()).isEqualTo(5_000_000L);
+    assertThat(limiter.bandwidth(AC).get().bytesPerSecond()).isEqualTo(1_000_000L);
+    assertThat(limiter.bandwidth(AC).get()).isSameAs(limiter.bandwidth(AC).get());
+  }
 }

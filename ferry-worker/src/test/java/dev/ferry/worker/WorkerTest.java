@@ -19,6 +19,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -156,6 +157,27 @@ class WorkerTest {
     try (Stream<Path> files = Files.walk(dstRoot)) {
       assertThat(files.filter(Files::isRegularFile)).isEmpty();
     }
+  }
+
+  @Test
+  void shouldRemoveStaleTemporaryFilesInTheDirectoriesItWritesToAndKeepFreshOnes()
+      throws IOException {
+    put("a.txt", "123456789");
+    Path out = Files.createDirectories(dstRoot.resolve("out"));
+    Path stale = Files.writeString(out.resolve(".ferry-tmp-dead-worker-a.txt"), "partial");
+    Files.setLastModifiedTime(stale, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    Path fresh = Files.writeString(out.resolve(".ferry-tmp-running-elsewhere-b.txt"), "partial");
+    Path elsewhere = Files.createDirectories(dstRoot.resolve("elsewhere"));
+    Path notOurs = Files.writeString(elsewhere.resolve(".ferry-tmp-old-c.txt"), "partial");
+    Files.setLastModifiedTime(notOurs, FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+    leaseOnClaim(List.of(new FileItem("a.txt", "out/a.txt", 9)));
+
+    worker().handle(task("SITE_B"));
+
+    assertThat(Files.readString(out.resolve("a.txt"))).isEqualTo("123456789");
+    assertThat(stale).as("older than the default age of 1 h").doesNotExist();
+    assertThat(fresh).as("may belong to a write still running").exists();
+    assertThat(notOurs).as("in a directory the task does not write to").exists();
   }
 
   @Test
