@@ -53,6 +53,7 @@ public final class FerryRuntime implements AutoCloseable {
   /** Starts everything {@code options} asks for and installs a shutdown hook that closes it. */
   public static FerryRuntime start(ServerOptions options, boolean embedded, PrintStream out) {
     Set<Roles> roles = Roles.parse(options.roles);
+    options.validate();
     FerryRuntime rt = new FerryRuntime();
     Runtime.getRuntime().addShutdownHook(new Thread(rt::close, "ferry-shutdown"));
     try {
@@ -90,6 +91,7 @@ public final class FerryRuntime implements AutoCloseable {
               TelemetryConfig.builder()
                   .bootstrapServers(kafkaBootstrap)
                   .stateDir(o.dataDir.toAbsolutePath().resolve("telemetry"))
+                  .window(o.telemetryWindow(), o.telemetryGrace())
                   .build());
       telemetryService.start(); // returns at once; waits for its topics in the background
       telemetry = telemetryService;

@@ -1,6 +1,12 @@
 package dev.ferry.app;
 
+import dev.ferry.telemetry.streams.TransferTopology;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /** Options shared by {@code ferry server} and {@code ferry demo}. */
@@ -32,6 +38,85 @@ public final class ServerOptions {
       names = "--worker-concurrency",
       description = "Tasks one worker runs at once (default: ${DEFAULT-VALUE}).")
   int workerConcurrency = 4;
+
+  @Option(
+      names = "--telemetry-window",
+      converter = DurationConverter.class,
+      description =
+          "Tumbling window of the telemetry aggregates, e.g. 10s, 1m (default: 1m). Changing it"
+              + " on existing telemetry state needs a fresh --data-dir.")
+  Duration telemetryWindow;
+
+  @Option(
+      names = "--telemetry-grace",
+      converter = DurationConverter.class,
+      description =
+          "How long a telemetry window waits for late facts after its end, less than the window"
+              + " (default: 30s, or half the window when that is shorter).")
+  Duration telemetryGrace;
+
+  /** The telemetry window size, {@code null} for the topology's default (1 min). */
+  Duration telemetryWindow() {
+    return telemetryWindow;
+  }
+
+  /**
+   * The grace to go with {@link #telemetryWindow()}: as given, else 30 s or half the window when
+   * shorter, so that {@code --telemetry-window 10s} alone is valid; {@code null} for the default.
+   */
+  Duration telemetryGrace() {
+    if (telemetryGrace != null || telemetryWindow == null) {
+      return telemetryGrace;
+    }
+    Duration half = telemetryWindow.dividedBy(2);
+    Duration dflt = Duration.ofSeconds(30);
+    return half.compareTo(dflt) < 0 ? half : dflt;
+  }
+
+  /**
+   * Checks what can be checked before anything starts.
+   *
+   * @throws IllegalArgumentException naming the option and the problem
+   */
+  void validate() {
+    if (telemetryWindow != null || telemetryGrace != null) {
+      TransferTopology.Options d = TransferTopology.Options.defaults();
+      try {
+        d.withWindow(
+            telemetryWindow != null ? telemetryWindow : d.windowSize(),
+            telemetryGrace() != null ? telemetryGrace() : d.grace());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "--telemetry-window/--telemetry-grace: " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** {@code 250ms}, {@code 10s}, {@code 5m}, {@code 1h}, or ISO-8601 ({@code PT10S}). */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+    @Override
+    public Duration convert(String value) {
+      String v = value.strip();
+      Matcher m = SIMPLE.matcher(v);
+      if (m.matches()) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          default -> Duration.ofHours(n);
+        };
+      }
+      try {
+        return Duration.parse(v);
+      } catch (DateTimeParseException e) {
+        throw new CommandLine.TypeConversionException(
+            "'" + value + "' is not a duration: use e.g. 500ms, 10s, 1m, 1h");
+      }
+    }
+  }
 
   int port() {
     if (port != null) {

@@ -19,7 +19,7 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param applicationId the Kafka Streams application id, also the consumer group and the prefix of
  *     internal topics; {@value #DEFAULT_APPLICATION_ID} by default. Instances with the same id
  *     share the work (state by partition)
- * @param topology topics, retention and the window listener
+ * @param topology topics, window size and grace, retention and the window listener
  * @param streamThreads stream threads in this instance, 1 to 64
  * @param applicationServer {@code host:port} where this instance answers interactive queries for
  *     others; null when not served (cross-instance queries are not built yet, see {@code
@@ -100,6 +100,8 @@ public record TelemetryConfig(
     private Path stateDir;
     private String applicationId = DEFAULT_APPLICATION_ID;
     private TransferTopology.Options topology = TransferTopology.Options.defaults();
+    private Duration windowSize;
+    private Duration grace;
     private int streamThreads = 1;
     private String applicationServer;
     private Duration topicPollInterval = Duration.ofSeconds(2);
@@ -128,6 +130,17 @@ public record TelemetryConfig(
       return this;
     }
 
+    /**
+     * The tumbling window size and grace ({@link TransferTopology.Options#windowSize()}, {@link
+     * TransferTopology.Options#grace()}); applied on top of {@link #topology}, whichever is called
+     * first. Null keeps the topology's value.
+     */
+    public Builder window(Duration size, Duration grace) {
+      this.windowSize = size;
+      this.grace = grace;
+      return this;
+    }
+
     public Builder streamThreads(int streamThreads) {
       this.streamThreads = streamThreads;
       return this;
@@ -153,12 +166,22 @@ public record TelemetryConfig(
       return this;
     }
 
+    /**
+     * @throws IllegalArgumentException naming the field and the value when one is invalid
+     */
     public TelemetryConfig build() {
+      TransferTopology.Options t = topology;
+      if (t != null && (windowSize != null || grace != null)) {
+        t =
+            t.withWindow(
+                windowSize != null ? windowSize : t.windowSize(),
+                grace != null ? grace : t.grace());
+      }
       return new TelemetryConfig(
           bootstrapServers,
           stateDir,
           applicationId,
-          topology,
+          t,
           streamThreads,
           applicationServer,
           topicPollInterval,

@@ -105,7 +105,8 @@ public final class TelemetryService implements TelemetryRole {
               public ReadOnlyKeyValueStore<LinkKey, Long> late() {
                 return store(TransferTopology.LATE_STORE, QueryableStoreTypes.keyValueStore());
               }
-            });
+            },
+            config.topology().windowSize());
     this.collector = new TransferMetricsCollector(queries);
   }
 

@@ -52,4 +52,44 @@ class TelemetryConfigTest {
     assertThatThrownBy(() -> TransferTopology.Options.defaults().withDedupRetention(Duration.ZERO))
         .hasMessageContaining("dedupRetention");
   }
+
+  @Test
+  void shouldRejectAGraceNotShorterThanTheWindow() {
+    assertThatThrownBy(
+            () ->
+                TransferTopology.Options.defaults()
+                    .withWindow(Duration.ofSeconds(10), Duration.ofSeconds(10)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("grace must be at least 0 and less than the window size PT10S");
+    assertThatThrownBy(
+            () ->
+                TransferTopology.Options.defaults()
+                    .withWindow(Duration.ofSeconds(10), Duration.ofSeconds(-1)))
+        .hasMessageContaining("grace");
+    assertThatThrownBy(
+            () ->
+                TransferTopology.Options.defaults()
+                    .withWindow(Duration.ofMillis(500), Duration.ZERO))
+        .hasMessageContaining("windowSize must be at least 1 s");
+    assertThatThrownBy(
+            () ->
+                TransferTopology.Options.defaults()
+                    .withWindowRetention(Duration.ofHours(1))
+                    .withWindow(Duration.ofHours(1), Duration.ofMinutes(1)))
+        .hasMessageContaining("windowRetention must be at least PT1H1M");
+  }
+
+  @Test
+  void shouldApplyTheBuildersWindowOnTopOfTheTopology() {
+    TelemetryConfig c =
+        valid()
+            .window(Duration.ofSeconds(10), Duration.ofSeconds(2))
+            .topology(TransferTopology.Options.defaults().withDedupRetention(Duration.ofMinutes(5)))
+            .build();
+    assertThat(c.topology().windowSize()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.topology().grace()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.topology().dedupRetention()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(valid().build().topology().windowSize()).isEqualTo(TransferTopology.WINDOW_SIZE);
+    assertThat(valid().build().topology().grace()).isEqualTo(TransferTopology.GRACE);
+  }
 }

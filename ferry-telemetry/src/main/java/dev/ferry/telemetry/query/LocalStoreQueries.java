@@ -3,6 +3,7 @@ package dev.ferry.telemetry.query;
 import dev.ferry.telemetry.aggregate.LinkKey;
 import dev.ferry.telemetry.aggregate.LinkStats;
 import dev.ferry.telemetry.streams.TransferTopology;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,9 +40,22 @@ public final class LocalStoreQueries implements TelemetryQueries {
   }
 
   private final Stores stores;
+  private final long windowMillis;
 
+  /**
+   * Over stores of a topology with the default window size ({@link TransferTopology#WINDOW_SIZE}).
+   */
   public LocalStoreQueries(Stores stores) {
+    this(stores, TransferTopology.WINDOW_SIZE);
+  }
+
+  /**
+   * @param windowSize the topology's {@link TransferTopology.Options#windowSize()}: the window
+   *     store keeps only starts, so the end of each {@link WindowPoint} is derived from it
+   */
+  public LocalStoreQueries(Stores stores, Duration windowSize) {
     this.stores = stores;
+    this.windowMillis = windowSize.toMillis();
   }
 
   @Override
@@ -93,7 +107,7 @@ public final class LocalStoreQueries implements TelemetryQueries {
     if (!from.isBefore(to)) {
       return List.of();
     }
-    long size = TransferTopology.WINDOW_SIZE.toMillis();
+    long size = windowMillis;
     return read(
         "series of " + link,
         () -> {

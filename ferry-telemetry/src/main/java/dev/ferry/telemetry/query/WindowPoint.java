@@ -6,8 +6,9 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One 1-minute window of a link. The newest windows may still change until stream time passes
- * {@code end} plus the 30 s grace period.
+ * One window of a link ({@code TransferTopology.Options.windowSize()} long, 1 minute by default).
+ * The newest windows may still change until stream time passes {@code end} plus the grace period
+ * (30 s by default).
  *
  * @param start inclusive
  * @param end exclusive

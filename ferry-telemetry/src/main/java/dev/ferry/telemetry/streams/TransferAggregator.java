@@ -31,8 +31,8 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
   private static final String MARK_KEY = "emitted-up-to";
 
   private final TransferTopology.Options options;
-  private final long windowMillis = TransferTopology.WINDOW_SIZE.toMillis();
-  private final long graceMillis = TransferTopology.GRACE.toMillis();
+  private final long windowMillis;
+  private final long graceMillis;
 
   private ProcessorContext<String, byte[]> context;
   private WindowStore<String, Long> seenIds;
@@ -46,6 +46,8 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
 
   TransferAggregator(TransferTopology.Options options) {
     this.options = options;
+    this.windowMillis = options.windowMillis();
+    this.graceMillis = options.grace().toMillis();
   }
 
   @Override
@@ -90,7 +92,7 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
     totals.put(link, (total == null ? new LinkStats() : total).add(fact));
 
     long streamTime = Math.max(context.currentStreamTimeMs(), t);
-    long start = TransferTopology.windowStart(t);
+    long start = options.windowStart(t);
     if (start + windowMillis + graceMillis <= streamTime) {
       Long n = late.get(link);
       late.put(link, n == null ? 1 : n + 1);
@@ -109,7 +111,7 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
 
   /** Emits, once, every window whose end + grace is at or before {@code streamTime}. */
   private void emitClosedWindows(long streamTime) {
-    long lastClosedStart = TransferTopology.windowStart(streamTime - graceMillis - windowMillis);
+    long lastClosedStart = options.windowStart(streamTime - graceMillis - windowMillis);
     if (lastClosedStart <= emittedUpTo) {
       return;
     }

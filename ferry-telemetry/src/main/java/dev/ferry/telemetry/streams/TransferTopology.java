@@ -43,11 +43,12 @@ import org.apache.kafka.streams.state.Stores;
  *       default). A duplicate arriving later than that counts twice; the outbox relay re-sends only
  *       what it published just before a crash, so its duplicates come within seconds or minutes.
  *   <li>Add the fact to the link's running totals ({@value #TOTALS_STORE}, all time).
- *   <li>Add it to the link's 1-minute tumbling window ({@value #WINDOWS_STORE}, kept for {@link
- *       Options#windowRetention()}), unless the window closed: a window closes when stream time
- *       (the largest event time seen on the partition) reaches its end plus 30 s of grace. A late
- *       fact is <b>still counted in the totals</b>, which must equal what happened, and is counted
- *       per link in {@value #LATE_STORE}, so that windows + late = totals holds for every link.
+ *   <li>Add it to the link's tumbling window ({@value #WINDOWS_STORE}, {@link Options#windowSize()}
+ *       long, 1 minute by default, kept for {@link Options#windowRetention()}), unless the window
+ *       closed: a window closes when stream time (the largest event time seen on the partition)
+ *       reaches its end plus {@link Options#grace()} (30 s by default). A late fact is <b>still
+ *       counted in the totals</b>, which must equal what happened, and is counted per link in
+ *       {@value #LATE_STORE}, so that windows + late = totals holds for every link.
  *   <li>Emit the windows that closed to the {@link WindowListener} (and to {@code ferry.link-stats}
  *       when configured); {@value #WINDOW_MARK_STORE} remembers up to where, per partition.
  * </ol>
@@ -69,7 +70,7 @@ public final class TransferTopology {
   /** Running totals per link since the beginning: {@code KeyValueStore<LinkKey, LinkStats>}. */
   public static final String TOTALS_STORE = "ferry-link-totals";
 
-  /** 1-minute tumbling windows per link: {@code WindowStore<LinkKey, LinkStats>}. */
+  /** Tumbling windows per link: {@code WindowStore<LinkKey, LinkStats>}. */
   public static final String WINDOWS_STORE = "ferry-link-windows";
 
   /**
@@ -80,7 +81,10 @@ public final class TransferTopology {
   /** Per partition, the start of the last window emitted as closed. Internal. */
   public static final String WINDOW_MARK_STORE = "ferry-link-windows-closed";
 
+  /** The default window size ({@link Options#windowSize()}): 1 minute. */
   public static final Duration WINDOW_SIZE = Duration.ofMinutes(1);
+
+  /** The default grace ({@link Options#grace()}): 30 seconds. */
   public static final Duration GRACE = Duration.ofSeconds(30);
 
   /** The {@code ferry-consumer} header value on dead letters. */
@@ -89,8 +93,8 @@ public final class TransferTopology {
   private TransferTopology() {}
 
   /**
-   * What the topology reads and writes, and how long it remembers. Validated on construction;
-   * change through the {@code withX} copies.
+   * What the topology reads and writes, how long its windows are and how long it remembers.
+   * Validated on construction; change through the {@code withX} copies.
    *
    * @param inputTopic the transfer facts ({@code ferry.transfers})
    * @param deadLetterTopic where unreadable facts go ({@code ferry.dead-letter}); must exist
@@ -99,6 +103,14 @@ public final class TransferTopology {
    * @param dedupRetention how long (in stream time) event ids are remembered
    * @param windowRetention how long windows stay queryable; at least window size plus grace
    * @param windowListener receives closed windows; see its contract
+   * @param windowSize the length of the tumbling windows ({@link #WINDOW_SIZE}, 1 min, by default);
+   *     whole milliseconds, at least 1 s. Windows are aligned to the epoch, so a size that divides
+   *     a minute or an hour gives windows on round clock times. Changing it on an existing
+   *     application id leaves the old windows in the store under their old boundaries: use a new
+   *     application id (or state) when changing it in production
+   * @param grace how long, in stream time, a window stays open after its end for late facts ({@link
+   *     #GRACE}, 30 s, by default); zero or more and less than {@code windowSize}, so that at most
+   *     two windows of a link are open at once
    */
   public record Options(
       String inputTopic,
@@ -106,7 +118,9 @@ public final class TransferTopology {
       String linkStatsTopic,
       Duration dedupRetention,
       Duration windowRetention,
-      WindowListener windowListener) {
+      WindowListener windowListener,
+      Duration windowSize,
+      Duration grace) {
 
     public Options {
       Objects.requireNonNull(inputTopic, "inputTopic");
@@ -115,13 +129,29 @@ public final class TransferTopology {
       if (dedupRetention == null || dedupRetention.toMillis() < 1) {
         throw new IllegalArgumentException("dedupRetention must be positive: " + dedupRetention);
       }
-      if (windowRetention == null || windowRetention.compareTo(WINDOW_SIZE.plus(GRACE)) < 0) {
+      if (windowSize == null
+          || windowSize.compareTo(Duration.ofSeconds(1)) < 0
+          || windowSize.toNanos() % 1_000_000 != 0) {
         throw new IllegalArgumentException(
-            "windowRetention must be at least " + WINDOW_SIZE.plus(GRACE) + ": " + windowRetention);
+            "windowSize must be at least 1 s, in whole milliseconds: " + windowSize);
+      }
+      if (grace == null || grace.isNegative() || grace.compareTo(windowSize) >= 0) {
+        throw new IllegalArgumentException(
+            "grace must be at least 0 and less than the window size " + windowSize + ": " + grace);
+      }
+      if (windowRetention == null || windowRetention.compareTo(windowSize.plus(grace)) < 0) {
+        throw new IllegalArgumentException(
+            "windowRetention must be at least "
+                + windowSize.plus(grace)
+                + " (window size + grace): "
+                + windowRetention);
       }
     }
 
-    /** {@code ferry.transfers} in, {@code ferry.dead-letter}, ids for 1 h, windows for 24 h. */
+    /**
+     * {@code ferry.transfers} in, {@code ferry.dead-letter}, ids for 1 h, 1-minute windows with 30
+     * s of grace kept for 24 h.
+     */
     public static Options defaults() {
       return new Options(
           Topics.TRANSFERS,
@@ -129,37 +159,107 @@ public final class TransferTopology {
           null,
           Duration.ofHours(1),
           Duration.ofHours(24),
-          WindowListener.NOOP);
+          WindowListener.NOOP,
+          WINDOW_SIZE,
+          GRACE);
     }
 
     public Options withInputTopic(String topic) {
       return new Options(
-          topic, deadLetterTopic, linkStatsTopic, dedupRetention, windowRetention, windowListener);
+          topic,
+          deadLetterTopic,
+          linkStatsTopic,
+          dedupRetention,
+          windowRetention,
+          windowListener,
+          windowSize,
+          grace);
     }
 
     public Options withDeadLetterTopic(String topic) {
       return new Options(
-          inputTopic, topic, linkStatsTopic, dedupRetention, windowRetention, windowListener);
+          inputTopic,
+          topic,
+          linkStatsTopic,
+          dedupRetention,
+          windowRetention,
+          windowListener,
+          windowSize,
+          grace);
     }
 
     public Options withLinkStatsTopic(String topic) {
       return new Options(
-          inputTopic, deadLetterTopic, topic, dedupRetention, windowRetention, windowListener);
+          inputTopic,
+          deadLetterTopic,
+          topic,
+          dedupRetention,
+          windowRetention,
+          windowListener,
+          windowSize,
+          grace);
     }
 
     public Options withDedupRetention(Duration d) {
       return new Options(
-          inputTopic, deadLetterTopic, linkStatsTopic, d, windowRetention, windowListener);
+          inputTopic,
+          deadLetterTopic,
+          linkStatsTopic,
+          d,
+          windowRetention,
+          windowListener,
+          windowSize,
+          grace);
     }
 
     public Options withWindowRetention(Duration d) {
       return new Options(
-          inputTopic, deadLetterTopic, linkStatsTopic, dedupRetention, d, windowListener);
+          inputTopic,
+          deadLetterTopic,
+          linkStatsTopic,
+          dedupRetention,
+          d,
+          windowListener,
+          windowSize,
+          grace);
     }
 
     public Options withWindowListener(WindowListener listener) {
       return new Options(
-          inputTopic, deadLetterTopic, linkStatsTopic, dedupRetention, windowRetention, listener);
+          inputTopic,
+          deadLetterTopic,
+          linkStatsTopic,
+          dedupRetention,
+          windowRetention,
+          listener,
+          windowSize,
+          grace);
+    }
+
+    /**
+     * Windows of {@code size} with {@code grace} together, since each bounds the other (grace &lt;
+     * size). The retention stays as it is and must still cover size + grace.
+     */
+    public Options withWindow(Duration size, Duration grace) {
+      return new Options(
+          inputTopic,
+          deadLetterTopic,
+          linkStatsTopic,
+          dedupRetention,
+          windowRetention,
+          windowListener,
+          size,
+          grace);
+    }
+
+    /** The window size in milliseconds. */
+    public long windowMillis() {
+      return windowSize.toMillis();
+    }
+
+    /** The start of the window of this size holding {@code epochMillis}. */
+    public long windowStart(long epochMillis) {
+      return epochMillis - Math.floorMod(epochMillis, windowSize.toMillis());
     }
   }
 
@@ -192,7 +292,7 @@ public final class TransferTopology {
     t.addStateStore(
         Stores.windowStoreBuilder(
                 Stores.persistentWindowStore(
-                    WINDOWS_STORE, options.windowRetention(), WINDOW_SIZE, false),
+                    WINDOWS_STORE, options.windowRetention(), options.windowSize(), false),
                 TelemetrySerdes.linkKey(),
                 TelemetrySerdes.linkStats())
             .withCachingEnabled(),
@@ -220,10 +320,5 @@ public final class TransferTopology {
           AGGREGATOR);
     }
     return t;
-  }
-
-  /** The start of the window holding {@code epochMillis}. */
-  static long windowStart(long epochMillis) {
-    return epochMillis - Math.floorMod(epochMillis, WINDOW_SIZE.toMillis());
   }
 }

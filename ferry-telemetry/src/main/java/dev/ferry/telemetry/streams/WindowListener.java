@@ -1,8 +1,9 @@
 package dev.ferry.telemetry.streams;
 
 /**
- * Receives each link's 1-minute windows as they close: the seam for anomaly detection and the
- * consistency checker, which want final window aggregates rather than raw facts.
+ * Receives each link's windows ({@link TransferTopology.Options#windowSize()}) as they close: the
+ * seam for anomaly detection and the consistency checker, which want final window aggregates rather
+ * than raw facts.
  *
  * <p>Contract:
  *
@@ -14,7 +15,7 @@ package dev.ferry.telemetry.streams;
  *       transaction, but this call is a side effect outside it, so after a crash or a rebalance a
  *       window may be delivered again (with the same content). Receivers deduplicate by (link,
  *       start) if they must.
- *   <li>For one link, windows arrive in start order. A minute without facts has no window: a
+ *   <li>For one link, windows arrive in start order. A window's time without facts has no window: a
  *       receiver that needs a regular series fills the gaps.
  *   <li>A window closes when stream time (the largest event time seen on its partition) passes
  *       {@code end + grace}; on a partition that receives nothing, windows wait.

@@ -85,7 +85,8 @@ class TransferTopologyTest {
               public ReadOnlyKeyValueStore<LinkKey, Long> late() {
                 return driver.getKeyValueStore(TransferTopology.LATE_STORE);
               }
-            });
+            },
+            options.windowSize());
   }
 
   private void start() {
@@ -157,6 +158,37 @@ class TransferTopologyTest {
         .containsExactly(
             org.assertj.core.groups.Tuple.tuple(T0, T0.plusSeconds(60)),
             org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(60), T0.plusSeconds(120)));
+  }
+
+  @Test
+  void shouldUseAConfiguredWindowSizeAndGrace() {
+    start(
+        TransferTopology.Options.defaults()
+            .withWindow(Duration.ofSeconds(10), Duration.ofSeconds(3)));
+    send(fact(T0.plusSeconds(1)).succeeded(1, 10));
+    send(fact(T0.plusSeconds(9)).succeeded(2, 10));
+    send(fact(T0.plusSeconds(11)).succeeded(4, 10)); // window [10s, 20s)
+    send(fact(T0.plusSeconds(8)).succeeded(8, 10)); // stream time 11 s: [0, 10s) open until 13 s
+    assertThat(closed).isEmpty();
+    send(fact(T0.plusSeconds(13)).succeeded(16, 10)); // stream time 13 s closes [0, 10s)
+    send(fact(T0.plusSeconds(5)).succeeded(32, 10)); // late
+
+    assertThat(windows(AB))
+        .extracting(WindowPoint::start, WindowPoint::end, p -> p.stats().bytes())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple(T0, T0.plusSeconds(10), 11L),
+            org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(10), T0.plusSeconds(20), 20L));
+    assertThat(closed)
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.start()).isEqualTo(T0);
+              assertThat(c.end()).isEqualTo(T0.plusSeconds(10));
+              assertThat(c.stats().bytes()).isEqualTo(11);
+            });
+    LinkTotals t = queries.link(AB).orElseThrow();
+    assertThat(t.stats().bytes()).isEqualTo(63);
+    assertThat(t.lateFacts()).isEqualTo(1);
   }
 
   @Test
