@@ -50,6 +50,7 @@ public final class DemoCommand implements Callable<Integer> {
   /** The console line a script can wait for: everything is up and the workload is starting. */
   public static final String READY = "ferry demo: ready";
 
+  static final Duration TELEMETRY_WINDOW = Duration.ofSeconds(10);
   static final Duration HEADLESS_DEFAULT_DURATION = Duration.ofMinutes(6);
   static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
   static final String DEGRADED_SOURCE = "SITE_A";
@@ -77,10 +78,19 @@ public final class DemoCommand implements Callable<Integer> {
       description =
           "Transfer jobs submitted per minute, across the four routes (default:"
               + " ${DEFAULT-VALUE}; 0 submits none).")
-  double rate = 8;
+  double rate = 20;
 
   @Option(names = "--no-faults", description = "Keep every link healthy.")
   boolean noFaults;
+
+  @Option(
+      names = "--fault-at",
+      converter = DurationConverter.class,
+      description =
+          "When the SITE_A → SITE_B link starts to degrade (default: half of --duration, or 3m"
+              + " until Ctrl-C). It must leave the anomaly detector time to learn the healthy"
+              + " link first.")
+  Duration faultAt;
 
   @Override
   public Integer call() throws Exception {
@@ -91,6 +101,7 @@ public final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--duration must be positive");
     }
     Duration runFor = duration != null ? duration : headless ? HEADLESS_DEFAULT_DURATION : null;
+    Scenario scenario = noFaults ? Scenario.healthy() : Scenario.standard(runFor, faultAt);
     PrintStream out = System.out;
     Clock clock = Clock.systemUTC();
     long t0 = System.nanoTime();
@@ -99,6 +110,11 @@ public final class DemoCommand implements Callable<Integer> {
     Files.createDirectories(demoDir);
     DemoState state = DemoState.load(demoDir.resolve("state.properties"));
 
+    if (options.telemetryWindow == null) {
+      // Short windows, so that the anomaly detector sees enough of them within minutes.
+      options.telemetryWindow = TELEMETRY_WINDOW;
+    }
+    quietLogs();
     FerryRuntime runtime = FerryRuntime.start(options, true, out);
     Parts parts = new Parts(runtime);
     Runtime.getRuntime().addShutdownHook(new Thread(parts::close, "ferry-demo-shutdown"));
@@ -125,7 +141,6 @@ public final class DemoCommand implements Callable<Integer> {
       }
       DemoSetup.seedSiteC(api, state, clock, Duration.ofMinutes(3));
 
-      Scenario scenario = noFaults ? Scenario.healthy() : Scenario.standard(runFor);
       banner(out, runtime.baseUrl(), token, sites, scenario, runFor, t0);
 
       Instant start = clock.instant();
@@ -279,6 +294,24 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("  ./ferry anomalies");
     out.println();
     out.printf(Locale.ROOT, "%s in %.1f s%n", READY, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * The demo's console is for its own lines (phases, job counts): per-task lines of the worker and
+   * the session chatter of the in-process servers go to WARN. Only in {@code ferry demo}; the
+   * server keeps the configured levels.
+   */
+  private static void quietLogs() {
+    if (org.slf4j.LoggerFactory.getILoggerFactory()
+        instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      for (String name :
+          List.of(
+              "dev.ferry.worker", "org.gaul", "org.eclipse.jetty", "dev.ferry.app.FerryRuntime")) {
+        ctx.getLogger(name).setLevel(ch.qos.logback.classic.Level.WARN);
+      }
+      // Resets during the failing phase are the point of the demo, not news.
+      ctx.getLogger("org.apache.sshd").setLevel(ch.qos.logback.classic.Level.ERROR);
+    }
   }
 
   /** Waits for the jobs, then evaluates every expectation. */

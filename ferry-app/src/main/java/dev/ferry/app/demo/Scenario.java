@@ -39,23 +39,37 @@ public record Scenario(List<Phase> phases) {
   }
 
   /**
-   * The standard timeline. With a {@code total} (a run of fixed length), the phases take 40 %, 20
-   * %, 15 % and 25 % of it, so even a three-minute CI run goes through all four and ends healthy;
-   * without one (until Ctrl-C), the link degrades after 3 minutes, breaks after 5, recovers after
-   * 6.
+   * The standard timeline: healthy until {@code faultAt}, then degraded, failing and recovered.
+   *
+   * <p>With a {@code total} (a run of fixed length), {@code faultAt} defaults to half of it and the
+   * rest is split 40 % degraded, 25 % failing, 35 % recovered, so even a three-minute CI run goes
+   * through every phase and ends healthy. Without one (until Ctrl-C), {@code faultAt} defaults to 3
+   * minutes and the link degrades for 2 minutes, fails for 1, then stays healthy.
+   *
+   * <p>The healthy start must outlast the anomaly detector's warm-up (a number of telemetry windows
+   * with traffic on the link) or there is no normal to deviate from.
+   *
+   * @param total the run's length, or null for a run until stopped
+   * @param faultAt when the link degrades, or null for the default
+   * @throws IllegalArgumentException when {@code faultAt} is not within {@code total}
    */
-  public static Scenario standard(Duration total) {
+  public static Scenario standard(Duration total, Duration faultAt) {
     Duration degrade;
     Duration fail;
     Duration recover;
     if (total == null) {
-      degrade = Duration.ofMinutes(3);
-      fail = Duration.ofMinutes(5);
-      recover = Duration.ofMinutes(6);
+      degrade = faultAt != null ? faultAt : Duration.ofMinutes(3);
+      fail = degrade.plusMinutes(2);
+      recover = degrade.plusMinutes(3);
     } else {
-      degrade = total.multipliedBy(40).dividedBy(100);
-      fail = total.multipliedBy(60).dividedBy(100);
-      recover = total.multipliedBy(75).dividedBy(100);
+      degrade = faultAt != null ? faultAt : total.dividedBy(2);
+      if (degrade.isNegative() || degrade.isZero() || degrade.compareTo(total) >= 0) {
+        throw new IllegalArgumentException(
+            "the fault must start within the run (" + total + "), not at " + degrade);
+      }
+      Duration rest = total.minus(degrade);
+      fail = degrade.plus(rest.multipliedBy(40).dividedBy(100));
+      recover = degrade.plus(rest.multipliedBy(65).dividedBy(100));
     }
     return new Scenario(
         List.of(
