@@ -503,7 +503,22 @@ public final class SftpEndpoint implements StorageEndpoint, MultipartResume {
     SftpInputStreamAsync in =
         new SftpInputStreamAsync(
             (AbstractSftpClient) c, PipelinedWriter.CHUNK, offset, end, real, handle);
-    return new ChannelInputStream(in, length, c, what);
+    return new ChannelInputStream(in, length, c, what, true);
+  }
+
+  /**
+   * Like {@link #openStream}, on a channel the caller keeps: closing the stream does not release
+   * it.
+   */
+  private InputStream openStreamOnOwnChannel(
+      SftpClient c, String real, long offset, long length, long size, String what)
+      throws IOException {
+    CloseableHandle handle = c.open(real, OpenMode.Read);
+    long end = length > size - offset ? size : offset + length;
+    SftpInputStreamAsync in =
+        new SftpInputStreamAsync(
+            (AbstractSftpClient) c, PipelinedWriter.CHUNK, offset, end, real, handle);
+    return new ChannelInputStream(in, length, c, what, false);
   }
 
   /** Reads at most {@code limit} bytes; closing closes the SFTP stream and releases the channel. */
@@ -515,11 +530,15 @@ public final class SftpEndpoint implements StorageEndpoint, MultipartResume {
     private boolean closed;
     private boolean failed;
 
-    ChannelInputStream(SftpInputStreamAsync in, long limit, SftpClient channel, String what) {
+    private final boolean release;
+
+    ChannelInputStream(
+        SftpInputStreamAsync in, long limit, SftpClient channel, String what, boolean release) {
       this.in = in;
       this.remaining = limit;
       this.channel = channel;
       this.what = what;
+      this.release = release;
     }
 
     @Override
@@ -566,7 +585,9 @@ public final class SftpEndpoint implements StorageEndpoint, MultipartResume {
         reusable = false;
         throw new IOException(what + ": closing: " + e.getMessage(), e);
       } finally {
-        connection.release(channel, reusable);
+        if (release) {
+          connection.release(channel, reusable);
+        }
       }
     }
   }
@@ -997,6 +1018,15 @@ public final class SftpEndpoint implements StorageEndpoint, MultipartResume {
       long size = writer.acknowledged();
       if (length == 0 || offset >= size) {
         return InputStream.nullInputStream();
+      }
+      if (outputClosed) {
+        // The write's own channel is idle once its output is finished: reading back on it needs no
+        // second channel, so writes that hold every channel of the pool cannot all wait for one.
+        try {
+          return openStreamOnOwnChannel(channel, temp, offset, length, size, what);
+        } catch (IOException e) {
+          throw classify(what, e);
+        }
       }
       SftpClient c = connection.borrow();
       try {

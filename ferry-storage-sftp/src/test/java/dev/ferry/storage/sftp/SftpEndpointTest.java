@@ -776,4 +776,29 @@ class SftpEndpointTest {
   private static SftpEndpoint.Options options() {
     return SftpEndpoint.Options.DEFAULTS;
   }
+
+  @Test
+  void shouldReadBackEveryWriteEvenWhenTheWritesHoldEveryChannel() throws IOException {
+    // Two channels, two open writes: reading back used to borrow a third channel and wait for it
+    // (the demo's parallel small files deadlocked this way until the channel wait timed out).
+    SftpEndpoint e =
+        open(
+            uri,
+            server.passwordCredentials(),
+            new SftpEndpoint.Options(
+                Duration.ofSeconds(15), Duration.ofSeconds(30), 2, Duration.ofSeconds(2)));
+    PendingWrite first = e.beginWrite("one.txt");
+    PendingWrite second = e.beginWrite("two.txt");
+    first.output().write("first".getBytes(StandardCharsets.UTF_8));
+    second.output().write("second".getBytes(StandardCharsets.UTF_8));
+    try (InputStream a = first.readBack();
+        InputStream b = second.readBack()) {
+      assertThat(new String(a.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("first");
+      assertThat(new String(b.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("second");
+    }
+    first.commit();
+    second.commit();
+    assertThat(Files.readString(base.resolve("one.txt"))).isEqualTo("first");
+    assertThat(Files.readString(base.resolve("two.txt"))).isEqualTo("second");
+  }
 }
