@@ -12,7 +12,9 @@ import dev.ferry.model.protocol.ResumePoint;
 import dev.ferry.storage.Checksums;
 import dev.ferry.storage.ListPage;
 import dev.ferry.storage.LocalFileSystemEndpoint;
+import dev.ferry.storage.MultipartResume;
 import dev.ferry.storage.PendingWrite;
+import dev.ferry.storage.RelativePath;
 import dev.ferry.storage.StorageEndpoint;
 import dev.ferry.storage.StorageEntry;
 import dev.ferry.storage.s3.S3Endpoint;
@@ -23,8 +25,10 @@ import dev.ferry.worker.FileCopier;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -185,6 +189,188 @@ class S3ChunkedResumeTest {
       assertThat(in.readAllBytes()).isEqualTo(shorter);
     }
     assertThat(openUploads()).as("the stale upload was aborted, not left behind").isEmpty();
+  }
+
+  @Test
+  void shouldCatchAByteFlippedOnTheWayIntoS3AndResumeAfterTheLastGoodPart() throws IOException {
+    byte[] data = sourceFile("flip.bin", 5);
+    long flipAt = 4L * CHUNK + 1000; // in the fifth part
+    FlippingDestination flipping = new FlippingDestination(destination, flipAt);
+
+    CopyOptions options =
+        new CopyOptions(TransferMode.COPY, ChecksumAlgorithm.CRC32C, OverwritePolicy.ALWAYS)
+            .withChunking(CHUNK, CHUNK);
+    FileResult first =
+        copier.copy(source, flipping, new FileItem("flip.bin", "flip.bin", SIZE), options, control);
+
+    assertThat(first.status()).isEqualTo(Status.FAILED);
+    assertThat(first.error().errorClass()).isEqualTo("checksum-mismatch");
+    assertThat(first.error().retryable()).isTrue();
+    assertThat(first.error().message()).contains("chunk 4", "nothing published");
+    assertThat(destination.stat("flip.bin")).isEmpty();
+    assertThat(points.get("flip.bin").chunkChecksums()).hasSize(4);
+    assertThat(openUploads()).hasSize(1);
+
+    FileResult second = attempt("flip.bin"); // no fault this time
+
+    assertThat(second.status()).isEqualTo(Status.SUCCEEDED);
+    assertThat(source.bytesRead.get())
+        .as("the corrupt part and the rest")
+        .isEqualTo(SIZE - 4L * CHUNK);
+    try (InputStream in = destination.open("flip.bin")) {
+      assertThat(in.readAllBytes()).isEqualTo(data);
+    }
+    assertThat(destination.checksum("flip.bin", ChecksumAlgorithm.CRC32C))
+        .contains(Checksums.of(ChecksumAlgorithm.CRC32C, data));
+    assertThat(openUploads()).isEmpty();
+  }
+
+  /**
+   * S3 as the destination, but the byte at offset {@code flipAt} of a resumable write is inverted
+   * between the copier and the endpoint, as a bad NIC or memory would: the endpoint uploads (with a
+   * CRC32C of) what it was given, so only the copier's read-back can notice.
+   */
+  private static final class FlippingDestination implements StorageEndpoint, MultipartResume {
+    private final S3Endpoint delegate;
+    private final long flipAt;
+
+    FlippingDestination(S3Endpoint delegate, long flipAt) {
+      this.delegate = delegate;
+      this.flipAt = flipAt;
+    }
+
+    @Override
+    public ResumableWrite beginResumableWrite(String path, long partSize) {
+      ResumableWrite write = delegate.beginResumableWrite(path, partSize);
+      OutputStream flipped =
+          new OutputStream() {
+            private long position = write.durableBytes();
+
+            @Override
+            public void write(int b) throws IOException {
+              write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+              byte[] copy = Arrays.copyOfRange(b, off, off + len);
+              if (flipAt >= position && flipAt < position + len) {
+                copy[(int) (flipAt - position)] ^= (byte) 0xff;
+              }
+              position += len;
+              write.output().write(copy);
+            }
+
+            @Override
+            public void close() throws IOException {
+              write.output().close();
+            }
+          };
+      return new ResumableWrite() {
+        @Override
+        public String resumeToken() {
+          return write.resumeToken();
+        }
+
+        @Override
+        public long durableBytes() {
+          return write.durableBytes();
+        }
+
+        @Override
+        public long sync() {
+          return write.sync();
+        }
+
+        @Override
+        public InputStream readBack(long offset, long length) {
+          return write.readBack(offset, length);
+        }
+
+        @Override
+        public boolean rewindTo(long offset) {
+          return write.rewindTo(offset);
+        }
+
+        @Override
+        public void detach() {
+          write.detach();
+        }
+
+        @Override
+        public RelativePath path() {
+          return write.path();
+        }
+
+        @Override
+        public OutputStream output() {
+          return flipped;
+        }
+
+        @Override
+        public long bytesWritten() {
+          return write.bytesWritten();
+        }
+
+        @Override
+        public InputStream readBack() {
+          return write.readBack();
+        }
+
+        @Override
+        public void commit() {
+          write.commit();
+        }
+
+        @Override
+        public void abort() {
+          write.abort();
+        }
+
+        @Override
+        public boolean committed() {
+          return write.committed();
+        }
+      };
+    }
+
+    @Override
+    public Optional<ResumableWrite> resume(String resumeToken) {
+      return delegate.resume(resumeToken);
+    }
+
+    @Override
+    public String uri() {
+      return delegate.uri();
+    }
+
+    @Override
+    public ListPage list(String prefix, String pageToken, int pageSize) {
+      return delegate.list(prefix, pageToken, pageSize);
+    }
+
+    @Override
+    public Optional<StorageEntry> stat(String path) {
+      return delegate.stat(path);
+    }
+
+    @Override
+    public InputStream openRange(String path, long offset, long length) {
+      return delegate.openRange(path, offset, length);
+    }
+
+    @Override
+    public PendingWrite beginWrite(String path) {
+      return delegate.beginWrite(path);
+    }
+
+    @Override
+    public boolean delete(String path) {
+      return delegate.delete(path);
+    }
+
+    @Override
+    public void close() {}
   }
 
   /**

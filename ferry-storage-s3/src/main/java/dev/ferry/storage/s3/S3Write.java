@@ -825,8 +825,8 @@ class S3Write implements PendingWrite {
                                   .partNumberMarker(from)
                                   .maxParts(max));
             } catch (S3Exception e) {
-              if (e.statusCode() != 501 || (from == null && max == null)) {
-                throw e;
+              if (e.statusCode() != 501 || !ranged || (from == null && max == null)) {
+                throw e; // a 501 for a plain listing, or a page marker, is no range problem
               }
               // s3proxy: "A header you provided implies functionality that is not implemented"
               endpoint.noRangedListParts();
