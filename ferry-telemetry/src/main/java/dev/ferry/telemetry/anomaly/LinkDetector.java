@@ -246,6 +246,19 @@ public final class LinkDetector {
   }
 
   /**
+   * Whether {@code data} (from {@link #toBytes()}) is this model's current state: same windows seen
+   * and same last window. Reads the header only, so a caller holding a deserialized model can tell
+   * cheaply whether the stored bytes moved (or went back, after an aborted transaction).
+   */
+  public boolean isStateOf(byte[] data) {
+    if (data == null || data.length < 17 || data[0] != FORMAT) {
+      return false;
+    }
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data, 1, 16);
+    return b.getLong() == windowsSeen && b.getLong() == lastWindowStart;
+  }
+
+  /**
    * Reads what {@link #toBytes()} wrote. Only the forest's state classes, JDK collections and
    * arrays may appear in the serialized part ({@link ObjectInputFilter}), so corrupt or hostile
    * bytes cannot instantiate anything else.
