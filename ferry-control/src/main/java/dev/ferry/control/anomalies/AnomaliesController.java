@@ -1,5 +1,6 @@
 package dev.ferry.control.anomalies;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.ferry.control.api.ApiProblem;
 import dev.ferry.control.auth.Caller;
 import dev.ferry.model.Role;
@@ -67,7 +68,8 @@ public class AnomaliesController {
       double grade,
       String feature,
       Features features,
-      Features expected,
+      // present as null when the model cannot say, although the API otherwise omits nulls
+      @JsonInclude(JsonInclude.Include.ALWAYS) Features expected,
       Instant detectedAt) {}
 
   /** A page of anomalies, newest first. */

@@ -6,6 +6,8 @@ import dev.ferry.model.event.Topics;
 import dev.ferry.telemetry.aggregate.LinkKey;
 import dev.ferry.telemetry.streams.WindowSummary;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -29,6 +31,23 @@ final class AnomalyProcessor implements Processor<String, byte[], String, byte[]
   private KeyValueStore<LinkKey, byte[]> models;
   private KeyValueStore<LinkKey, LinkScore> latest;
   private WindowStore<LinkKey, Anomaly> anomalies;
+
+  /**
+   * Deserialized models of recently seen links, least recently used evicted beyond {@value
+   * #CACHED_MODELS}. Reading a model back from its bytes costs far more than an update (see
+   * docs/anomalies.md), so it is done only when the stored bytes are not the cached model's state:
+   * {@link LinkDetector#isStateOf} compares the header, which catches a store rolled back by an
+   * aborted transaction (the cached model went ahead, the store did not) or restored elsewhere.
+   */
+  private final Map<LinkKey, LinkDetector> cache =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<LinkKey, LinkDetector> eldest) {
+          return size() > CACHED_MODELS;
+        }
+      };
+
+  private static final int CACHED_MODELS = 256;
 
   AnomalyProcessor(AnomalyTopology.Options options) {
     this.options = options;
@@ -82,6 +101,11 @@ final class AnomalyProcessor implements Processor<String, byte[], String, byte[]
     if (before == null) {
       before = LinkScore.first(link);
     }
+    if (!(verdict instanceof Verdict.Duplicate) && !(verdict instanceof Verdict.Empty)) {
+      cache.put(link, detector);
+    } else if (detector.isStateOf(models.get(link))) {
+      cache.put(link, detector); // unchanged
+    }
     if (verdict instanceof Verdict.WarmingUp w) {
       models.put(link, detector.toBytes());
       latest.put(link, before.warmingUp(window.start(), window.end(), w.seen()));
@@ -108,6 +132,10 @@ final class AnomalyProcessor implements Processor<String, byte[], String, byte[]
 
   private LinkDetector load(LinkKey link) {
     byte[] bytes = models.get(link);
+    LinkDetector cached = cache.remove(link);
+    if (cached != null && cached.isStateOf(bytes)) {
+      return cached;
+    }
     if (bytes != null) {
       try {
         return LinkDetector.fromBytes(bytes, options.detector());

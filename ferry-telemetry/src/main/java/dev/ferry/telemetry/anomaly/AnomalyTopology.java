@@ -41,10 +41,12 @@ import org.apache.kafka.streams.state.Stores;
  * partitions and changelog. The key of both topics is {@code SRC->DST}, so one link's windows stay
  * on one partition and arrive in order.
  *
- * <p>Cost: every window reads and writes its link's serialized model (tens of kilobytes), which
- * costs a few milliseconds per window and link; with 1-minute windows that is negligible. Models
- * are not cached in memory on purpose: under exactly-once an aborted transaction rolls the store
- * back, and a cache would not roll back with it.
+ * <p>Cost: every window writes its link's serialized model (tens of kilobytes) to the store and its
+ * changelog, which costs far more than the forest's update itself (figures in docs/anomalies.md);
+ * with windows of 10 s to 1 minute that stays small. Reading a model back is dearer still, so the
+ * processor keeps recently used models deserialized and reads the store's bytes only when their
+ * header shows that they are not the cached model's state (after a restart, a rebalance, or a
+ * transaction that aborted and rolled the store back).
  */
 public final class AnomalyTopology {
 

@@ -107,6 +107,20 @@ class LinkDetectorTest {
   }
 
   @Test
+  void shouldTellFromTheHeaderWhetherStoredBytesAreItsState() {
+    LinkDetector d = new LinkDetector("t/A->B", options);
+    Workload w = Workload.healthy(2, 0);
+    d.score(minute(0), w.window(0));
+    byte[] before = d.toBytes();
+    assertThat(d.isStateOf(before)).isTrue();
+    d.score(minute(1), w.window(1)); // the store would still hold `before` if this rolled back
+    assertThat(d.isStateOf(before)).isFalse();
+    assertThat(d.isStateOf(d.toBytes())).isTrue();
+    assertThat(d.isStateOf(null)).isFalse();
+    assertThat(new LinkDetector("t/A->B", options).isStateOf(before)).isFalse();
+  }
+
+  @Test
   void shouldRejectBytesThatAreNotAModel() {
     assertThatThrownBy(() -> LinkDetector.fromBytes(new byte[] {9, 1, 2}, options))
         .isInstanceOf(IllegalArgumentException.class)

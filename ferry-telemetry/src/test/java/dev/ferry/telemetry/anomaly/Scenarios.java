@@ -2,8 +2,10 @@ package dev.ferry.telemetry.anomaly;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The scenarios of {@code docs/anomalies.md}, run through {@link LinkDetector} with {@link
@@ -76,17 +78,51 @@ final class Scenarios {
   /** The seeds the documented table and the scenario test pool over. */
   static final long[] SEEDS = {42, 7, 99};
 
-  /** Every scenario run for every seed of {@link #SEEDS}, pooled per scenario. */
-  static List<Result> runPooled(AnomalyOptions options) {
-    List<Result> pooled = new ArrayList<>();
+  /** Every scenario run for every seed of {@link #SEEDS}: per seed, results in scenario order. */
+  static Map<Long, List<Result>> runPerSeed(AnomalyOptions options) {
+    Map<Long, List<Result>> out = new LinkedHashMap<>();
     for (long seed : SEEDS) {
-      List<Scenario> scenarios = all(seed);
-      for (int i = 0; i < scenarios.size(); i++) {
-        Result r = run(scenarios.get(i), options);
-        pooled.add(i, i < pooled.size() ? pooled.remove(i).plus(r) : r);
+      List<Result> results = new ArrayList<>();
+      for (Scenario s : all(seed)) {
+        results.add(run(s, options));
+      }
+      out.put(seed, results);
+    }
+    return out;
+  }
+
+  /** The per-seed results pooled per scenario. */
+  static List<Result> pool(Map<Long, List<Result>> perSeed) {
+    List<Result> pooled = new ArrayList<>();
+    for (List<Result> results : perSeed.values()) {
+      for (int i = 0; i < results.size(); i++) {
+        pooled.add(i, i < pooled.size() ? pooled.remove(i).plus(results.get(i)) : results.get(i));
       }
     }
     return pooled;
+  }
+
+  /** One line per seed: the false-alarm rate of each scenario. */
+  static String falseAlarmsBySeed(Map<Long, List<Result>> perSeed) {
+    StringBuilder b = new StringBuilder("| seed |");
+    List<Result> first = perSeed.values().iterator().next();
+    first.forEach(r -> b.append(' ').append(r.name()).append(" |"));
+    b.append('\n').append("|---|").append("---|".repeat(first.size())).append('\n');
+    perSeed.forEach(
+        (seed, results) -> {
+          b.append("| ").append(seed).append(" |");
+          results.forEach(
+              r ->
+                  b.append(' ')
+                      .append(r.falsePositives())
+                      .append(" / ")
+                      .append(r.scoredWindows() - r.positives())
+                      .append(" = ")
+                      .append(pct(r.falseAlarmRate()))
+                      .append(" |"));
+          b.append('\n');
+        });
+    return b.toString();
   }
 
   static Result run(Scenario s, AnomalyOptions options) {
@@ -207,6 +243,9 @@ final class Scenarios {
 
   /** Prints the pooled table for the defaults; {@code docs/anomalies.md} quotes it. */
   public static void main(String[] args) {
-    System.out.print(table(runPooled(AnomalyOptions.defaults())));
+    Map<Long, List<Result>> perSeed = runPerSeed(AnomalyOptions.defaults());
+    System.out.print(table(pool(perSeed)));
+    System.out.println();
+    System.out.print(falseAlarmsBySeed(perSeed));
   }
 }
