@@ -95,6 +95,8 @@ public final class FerryRuntime implements AutoCloseable {
                   .bootstrapServers(kafkaBootstrap)
                   .stateDir(o.dataDir.toAbsolutePath().resolve("telemetry"))
                   .window(o.telemetryWindow(), o.telemetryGrace())
+                  .applicationServer(o.telemetryPeerAddress)
+                  .peerSecret(blankToNull(System.getenv("FERRY_TELEMETRY_PEER_SECRET")))
                   .build());
       telemetryService.start(); // returns at once; waits for its topics in the background
       telemetry = telemetryService;
@@ -183,6 +185,10 @@ public final class FerryRuntime implements AutoCloseable {
       out.println("  PostgreSQL   " + postgres.jdbcUrl("postgres"));
     }
     out.println("Press Ctrl-C to stop.");
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.strip();
   }
 
   private static WebhookSecret workerSecretFromEnvironment(Path dataDir) {
