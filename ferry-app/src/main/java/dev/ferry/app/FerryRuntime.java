@@ -103,6 +103,8 @@ public final class FerryRuntime implements AutoCloseable {
                   .topology(
                       TransferTopology.Options.defaults().withLinkStatsTopic(Topics.LINK_STATS))
                   .window(o.telemetryWindow(), o.telemetryGrace())
+                  .applicationServer(o.telemetryPeerAddress)
+                  .peerSecret(blankToNull(System.getenv("FERRY_TELEMETRY_PEER_SECRET")))
                   .build(),
               anomalies,
               java.time.Clock.systemUTC());
@@ -219,6 +221,10 @@ public final class FerryRuntime implements AutoCloseable {
     Map<String, String> m = new HashMap<>();
     System.getProperties().stringPropertyNames().forEach(k -> m.put(k, System.getProperty(k)));
     return m;
+  }
+
+  private static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s.strip();
   }
 
   private static WebhookSecret workerSecretFromEnvironment(Path dataDir) {

@@ -92,6 +92,15 @@ public final class ServerOptions {
   Duration telemetryGrace;
 
   @Option(
+      names = "--telemetry-peer-address",
+      description =
+          "host:port (reachable by the other telemetry instances, on the internal network) where"
+              + " this telemetry instance answers its peers; set it on every instance when several"
+              + " run, so that /api/v1/links answers for all partitions. Requests must carry"
+              + " $FERRY_TELEMETRY_PEER_SECRET when that is set (same value on every instance).")
+  String telemetryPeerAddress;
+
+  @Option(
       names = "--prometheus-url",
       description =
           "A Prometheus server that scrapes Ferry: the consistency checker then also compares its"

@@ -21,12 +21,17 @@ import org.apache.kafka.streams.StreamsConfig;
  *     share the work (state by partition)
  * @param topology topics, window size and grace, retention and the window listener
  * @param streamThreads stream threads in this instance, 1 to 64
- * @param applicationServer {@code host:port} where this instance answers interactive queries for
- *     others; null when not served (cross-instance queries are not built yet, see {@code
- *     TelemetryQueries})
+ * @param applicationServer {@code host:port} where this instance answers its peers (Kafka Streams'
+ *     {@code application.server}, and the address {@link
+ *     dev.ferry.telemetry.query.TelemetryPeerServer} listens on); null for a single instance. When
+ *     set, {@link TelemetryService#queries()} answers for every partition of the application,
+ *     asking the other instances ({@link dev.ferry.telemetry.query.ClusterQueries})
  * @param topicPollInterval how often {@link TelemetryService} looks for its input topics while they
  *     do not exist yet
  * @param closeTimeout how long {@link TelemetryService#close()} waits for Kafka Streams to stop
+ * @param peerSecret the secret every instance of the application shares, sent and required as
+ *     {@code Authorization: Bearer} on the peer endpoint; null for none (then bind {@code
+ *     applicationServer} to an internal network only)
  * @param kafkaProperties extra Kafka Streams / client properties (security, timeouts, {@code
  *     commit.interval.ms}); cannot override the application id, bootstrap servers, state directory
  *     or processing guarantee
@@ -40,6 +45,7 @@ public record TelemetryConfig(
     String applicationServer,
     Duration topicPollInterval,
     Duration closeTimeout,
+    String peerSecret,
     Map<String, String> kafkaProperties) {
 
   public static final String DEFAULT_APPLICATION_ID = "ferry-telemetry";
@@ -75,6 +81,9 @@ public record TelemetryConfig(
     }
     requirePositive("topicPollInterval", topicPollInterval);
     requirePositive("closeTimeout", closeTimeout);
+    if (peerSecret != null && peerSecret.length() < 16) {
+      throw new IllegalArgumentException("peerSecret must be at least 16 characters or null");
+    }
     kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
     for (String key : kafkaProperties.keySet()) {
       if (RESERVED.contains(key)) {
@@ -106,6 +115,7 @@ public record TelemetryConfig(
     private String applicationServer;
     private Duration topicPollInterval = Duration.ofSeconds(2);
     private Duration closeTimeout = Duration.ofSeconds(30);
+    private String peerSecret;
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     private Builder() {}
@@ -161,6 +171,11 @@ public record TelemetryConfig(
       return this;
     }
 
+    public Builder peerSecret(String secret) {
+      this.peerSecret = secret;
+      return this;
+    }
+
     public Builder kafkaProperty(String key, String value) {
       this.kafkaProperties.put(key, value);
       return this;
@@ -186,6 +201,7 @@ public record TelemetryConfig(
           applicationServer,
           topicPollInterval,
           closeTimeout,
+          peerSecret,
           kafkaProperties);
     }
   }

@@ -10,13 +10,16 @@ import dev.ferry.telemetry.anomaly.AnomalyTopology;
 import dev.ferry.telemetry.anomaly.LinkScore;
 import dev.ferry.telemetry.anomaly.LocalAnomalyQueries;
 import dev.ferry.telemetry.metrics.TransferMetricsCollector;
+import dev.ferry.telemetry.query.ClusterQueries;
 import dev.ferry.telemetry.query.LocalStoreQueries;
+import dev.ferry.telemetry.query.TelemetryPeerServer;
 import dev.ferry.telemetry.query.TelemetryQueries;
 import dev.ferry.telemetry.streams.TransferTopology;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -60,11 +63,14 @@ import org.slf4j.LoggerFactory;
  * failure are not lost: Kafka Streams resumes from the last committed transaction on the next
  * start.
  *
- * <p>Queries ({@link #queries()}, {@link #metricsCollector()}) read this instance's stores and
- * throw {@link dev.ferry.telemetry.query.TelemetryUnavailableException} (the collector: export
- * nothing) until the role is {@link Status#RUNNING}. Under exactly-once, a query can see updates of
- * a transaction that is not committed yet; after a crash such updates are rolled back and replayed,
- * so a value read may briefly go back before it reaches the same place again.
+ * <p>Queries ({@link #queries()}, {@link #metricsCollector()}) read this instance's stores (with
+ * {@link TelemetryConfig#applicationServer()} set, {@link #queries()} also asks the other instances
+ * through their peer endpoint, which this service serves on that address; the collector always
+ * exports this instance's partitions only) and throw {@link
+ * dev.ferry.telemetry.query.TelemetryUnavailableException} (the collector: export nothing) until
+ * the role is {@link Status#RUNNING}. Under exactly-once, a query can see updates of a transaction
+ * that is not committed yet; after a crash such updates are rolled back and replayed, so a value
+ * read may briefly go back before it reaches the same place again.
  *
  * <p>Thread-safe. {@link #start()} once; {@link #close()} is idempotent.
  */
@@ -83,11 +89,14 @@ public final class TelemetryService implements TelemetryRole {
   }
 
   private final TelemetryConfig config;
+  private final LocalStoreQueries local;
   private final TelemetryQueries queries;
   private final TransferMetricsCollector collector;
   private final AnomalyTopology.Options anomalies; // null: no anomaly detection
   private final AnomalyQueries anomalyQueries;
   private final AnomalyMetricsCollector anomalyCollector;
+  private TelemetryPeerServer peerServer; // guarded by lock
+  private volatile int inputPartitions;
   private final Object lock = new Object();
   private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -147,7 +156,7 @@ public final class TelemetryService implements TelemetryRole {
             });
     this.anomalyCollector = new AnomalyMetricsCollector(anomalyQueries);
     this.config = config;
-    this.queries =
+    this.local =
         new LocalStoreQueries(
             new LocalStoreQueries.Stores() {
               @Override
@@ -166,7 +175,19 @@ public final class TelemetryService implements TelemetryRole {
               }
             },
             config.topology().windowSize());
-    this.collector = new TransferMetricsCollector(queries);
+    this.queries =
+        config.applicationServer() == null
+            ? local
+            : new ClusterQueries(
+                local,
+                () -> streamsStarted && !closed ? streams : null,
+                config.applicationServer(),
+                config.topology().inputTopic(),
+                () -> inputPartitions,
+                config.peerSecret(),
+                Duration.ofSeconds(5));
+    // each instance exports its own partitions only: Prometheus sums over instances
+    this.collector = new TransferMetricsCollector(local);
   }
 
   /**
@@ -214,6 +235,10 @@ public final class TelemetryService implements TelemetryRole {
       this.streams = s;
       this.admin = Admin.create(a);
       this.waiting = true;
+      if (config.applicationServer() != null) {
+        this.peerServer =
+            new TelemetryPeerServer(config.applicationServer(), local, config.peerSecret());
+      }
       this.starter = new Thread(this::startWhenTopicsExist, config.applicationId() + "-starter");
       starter.setDaemon(true);
       starter.start();
@@ -257,6 +282,15 @@ public final class TelemetryService implements TelemetryRole {
           Set<String> missing = new HashSet<>(required);
           missing.removeAll(admin.listTopics().names().get(15, TimeUnit.SECONDS));
           if (missing.isEmpty()) {
+            String input = config.topology().inputTopic();
+            inputPartitions =
+                admin
+                    .describeTopics(List.of(input))
+                    .allTopicNames()
+                    .get(15, TimeUnit.SECONDS)
+                    .get(input)
+                    .partitions()
+                    .size();
             synchronized (lock) {
               if (!closed) {
                 streams.start();
@@ -334,9 +368,30 @@ public final class TelemetryService implements TelemetryRole {
     }
   }
 
-  /** Queries over this instance's stores; usable before start (they throw until running). */
+  /**
+   * Queries for the REST API: over this instance's stores, or, with {@link
+   * TelemetryConfig#applicationServer()} set, over every instance of the application ({@link
+   * ClusterQueries}). Usable before start (they throw until running).
+   */
   public TelemetryQueries queries() {
     return queries;
+  }
+
+  /** Queries over this instance's own partitions only, whatever the configuration. */
+  public TelemetryQueries localQueries() {
+    return local;
+  }
+
+  /**
+   * For tests: stops answering peers while Kafka Streams keeps running, as an instance whose query
+   * port became unreachable looks to the others.
+   */
+  void closePeerServer() {
+    synchronized (lock) {
+      if (peerServer != null) {
+        peerServer.close();
+      }
+    }
   }
 
   /**
@@ -404,6 +459,9 @@ public final class TelemetryService implements TelemetryRole {
         return;
       }
       closed = true;
+      if (peerServer != null) {
+        peerServer.close();
+      }
       closing.countDown();
       s = streams;
       t = starter;

@@ -9,13 +9,12 @@ import java.util.Optional;
  * Read access to the aggregates: what {@code GET /api/v1/links}, the series endpoint and the
  * Prometheus collector need.
  *
- * <p>The one implementation today, {@link LocalStoreQueries}, answers from the state stores of
- * <em>this</em> instance: complete when one instance runs (the embedded and single-node case), a
- * subset of the partitions when several run. Cross-instance queries are not built; the seam is this
- * interface plus {@code TelemetryConfig.applicationServer}: an implementation would find each
- * partition's owner with {@code KafkaStreams.streamsMetadataForStore(...)}, ask the other instances
- * over HTTP, and merge the answers with {@code LinkStats.merge} (results are mergeable by
- * construction).
+ * <p>{@link LocalStoreQueries} answers from the state stores of <em>this</em> instance: complete
+ * when one instance runs (the embedded and single-node case), the instance's own partitions when
+ * several run. {@link ClusterQueries} answers for the whole application: it finds each partition's
+ * owner through Kafka Streams' metadata, asks the other instances' {@link TelemetryPeerServer} for
+ * their partial aggregates and merges them ({@code LinkStats.merge}); it throws rather than answer
+ * for part of the partitions.
  *
  * <p>Implementations are thread-safe. Every result is a private copy. While the stores cannot be
  * read (start, rebalance, restore, shutdown), methods throw {@link TelemetryUnavailableException}.
