@@ -884,18 +884,31 @@ public final class LocalFileSystemEndpoint
 
     /**
      * Flushes the buffer and fsyncs the data (not the metadata but the size, as fdatasync does).
+     * Safe while another thread writes ({@link #syncsConcurrently()}): the bytes counted are those
+     * that reached the file before the fsync started, read under the output's lock, which every
+     * write holds.
      */
     @Override
     public synchronized long sync() {
       requireOpen("sync");
+      long upTo;
       try {
-        output.flush();
+        synchronized (output) {
+          output.flush();
+          upTo = written;
+        }
         channel.force(false);
       } catch (IOException e) {
         throw StorageException.of("syncing the temporary file of " + describe(path), e);
       }
-      durable = written;
-      return durable;
+      durable = Math.max(durable, upTo);
+      return upTo;
+    }
+
+    /** Yes: see {@link #sync()}; a read-back opens a channel of its own. */
+    @Override
+    public boolean syncsConcurrently() {
+      return true;
     }
 
     @Override
