@@ -88,6 +88,7 @@ final class TaskExecution implements CopyControl {
   }
 
   private final Lease lease;
+  private final java.util.function.Consumer<TaskExecution> copyDone;
   private final Services services;
   private final BandwidthLimiter bandwidth; // null: not throttled
   private final List<FileItem> files;
@@ -108,6 +109,20 @@ final class TaskExecution implements CopyControl {
   private volatile long durationMillis;
 
   TaskExecution(Lease lease, Services services, BandwidthLimiter bandwidth) {
+    this(lease, services, bandwidth, e -> {});
+  }
+
+  /**
+   * @param copyDone called once on the running thread when the copying is over (results final, stop
+   *     state known) and before the report: the worker frees the task's slot and link permit there,
+   *     so the next task's claim and copy overlap with this one's report. Must not throw.
+   */
+  TaskExecution(
+      Lease lease,
+      Services services,
+      BandwidthLimiter bandwidth,
+      java.util.function.Consumer<TaskExecution> copyDone) {
+    this.copyDone = copyDone;
     this.lease = lease;
     this.services = services;
     this.bandwidth = bandwidth;
@@ -212,7 +227,11 @@ final class TaskExecution implements CopyControl {
         scheduler.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
     Outcome outcome;
     try {
-      copyAll();
+      try {
+        copyAll();
+      } finally {
+        copyDone.accept(this);
+      }
       synchronized (helpers) {
         phase = Phase.REPORTING;
       }
