@@ -1,46 +1,55 @@
 package dev.ferry.storage;
 
+import java.util.Map;
+
 /**
- * Capability: publish many writes and pay once, not once per file, for the part of durability that
- * they share. On a filesystem a published file costs an fsync of the file (its content) and an
- * fsync of its directory (the rename); a batch of 500 small files in one directory needs 500 of the
- * first but only one of the second.
+ * Capability: publish many writes and pay once, not once per file, for what makes them durable. On
+ * a filesystem a published file costs a sync of its content and a sync of its directory (the
+ * rename); for a batch of 500 small files in one directory that is 1,000 journal commits and device
+ * flushes, which is most of the time a small file takes.
  *
  * <p>How a worker uses it: it opens a {@link Group} for a task, copies every file through {@link
- * Group#endpoint()}, and calls {@link Group#sync()} <em>before</em> it reports the files as copied.
- * So "reported SUCCEEDED" still implies "durable", as with per-file commits; only the order inside
- * the task changes.
+ * Group#endpoint()}, and calls {@link Group#sync()} <em>before</em> it reports the files as copied;
+ * a task that stops without reporting calls {@link Group#abort()}. So "reported SUCCEEDED" still
+ * implies "published and durable", as with per-file commits; only the order inside the task
+ * changes.
  *
- * <p>What a grouped commit still guarantees on its own, before {@link Group#sync()}: it is atomic
- * (the final name holds the old content or the complete new one, never a prefix), and the new
- * content is durable before the name points at it, so a crash never exposes a partial file under
- * the final name. What it defers: whether the rename itself survives a crash. A crash before {@link
- * Group#sync()} may lose renames, i.e. leave the old content (or nothing) under the final name and
- * the new content in a temporary file that the housekeeping removes later; the task was not
- * reported, so it runs again.
+ * <p><b>What {@link PendingWrite#commit()} means through a group.</b> The write is complete (the
+ * caller verified it) and handed to the group, and {@link PendingWrite#committed()} is true. An
+ * adapter may publish it at once (then the rename is atomic and its content durable before the name
+ * points at it, and only the directory's sync waits for {@link Group#sync()}), or stage it: the
+ * final name keeps its old content until {@link Group#sync()}, which makes every staged content
+ * durable in one step, then renames, then syncs the directories. Either way a crash never exposes a
+ * partial file under a final name; a crash before {@link Group#sync()} may lose the publishing,
+ * which is safe because nothing was reported: the task runs again, and what it left behind is
+ * temporary files for the housekeeping ({@link TemporaryFileCleanup}).
  */
 public interface GroupCommit {
 
   /** Starts a group. Cheap; groups are independent of each other. */
   Group beginGroup();
 
-  /** Writes whose renames become durable together. */
+  /** Writes that are published and made durable together. */
   interface Group {
     /**
      * A view of the endpoint (same root, same rules, same capabilities) whose {@link
-     * PendingWrite#commit()}s leave the directory sync to {@link #sync()}. Thread-safe like the
-     * endpoint; closing it does not end the group.
+     * PendingWrite#commit()}s are completed by {@link #sync()}. Thread-safe like the endpoint;
+     * closing it does not end the group.
      */
     StorageEndpoint endpoint();
 
     /**
-     * Makes every commit made through {@link #endpoint()} so far durable: each directory that
-     * received a file (and each parent of a directory created for one) is synced once. Safe to call
-     * more than once and from any thread; commits made after a call need another call.
+     * Publishes every write committed through {@link #endpoint()} so far and makes it durable. Safe
+     * to call more than once and from any thread; commits made after a call need another call.
      *
-     * @throws StorageException when a directory cannot be synced; the commits then must not be
-     *     reported as durable
+     * @return the writes that could not be published, by path ({@link RelativePath#value()}), with
+     *     the reason; their temporary objects are removed. Empty when all were published.
+     * @throws StorageException when durability could not be established at all; then none of the
+     *     writes may be reported as durable (those not yet published stay in the group)
      */
-    void sync();
+    Map<String, StorageException> sync();
+
+    /** Removes the writes committed through {@link #endpoint()} and not yet published. */
+    void abort();
   }
 }

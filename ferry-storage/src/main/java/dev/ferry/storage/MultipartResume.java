@@ -81,6 +81,17 @@ public interface MultipartResume {
     }
 
     /**
+     * True when {@link #sync()} and {@link #readBack(long, long)} may run on another thread while
+     * the writer goes on writing to {@link #output()}: a sync then makes at least the bytes written
+     * before it started durable and answers exactly those, a read-back of a range written before it
+     * sees those bytes. A copier uses it to sync and verify one chunk while it writes the next. The
+     * default is false: everything on the writer's thread.
+     */
+    default boolean syncsConcurrently() {
+      return false;
+    }
+
+    /**
      * Lets go of the write without aborting it: local handles and buffers are released, the durable
      * prefix stays for {@link MultipartResume#resume} with the last {@link #resumeToken()}; bytes
      * not yet durable may be lost. The object is unusable afterwards, and {@link #close()} no

@@ -218,7 +218,7 @@ class LocalFileSystemEndpointTest extends StorageEndpointContractTest {
   }
 
   @Test
-  void shouldPublishThroughGroupAtOnceAndSyncDirectoriesLater() throws IOException {
+  void shouldPublishThroughGroupWhenItIsSynced() throws IOException {
     GroupCommit.Group group = ((GroupCommit) endpoint).beginGroup();
     StorageEndpoint view = group.endpoint();
     Files.writeString(root.resolve("old.txt"), "old");
@@ -229,12 +229,17 @@ class LocalFileSystemEndpointTest extends StorageEndpointContractTest {
         w.commit();
       }
     }
-    // visible at once, as with a plain commit: only the directories' syncs wait for the group
+    if (((LocalFileSystemEndpoint) endpoint).stagesGroupCommits()) {
+      // staged: nothing changes under the final names before the group's sync
+      assertThat(root.resolve("a/one.txt")).doesNotExist();
+      assertThat(Files.readString(root.resolve("old.txt"))).isEqualTo("old");
+    }
+    assertThat(group.sync()).isEmpty();
+    assertThat(group.sync()).isEmpty(); // again, with nothing new: harmless
+
     assertThat(Files.readString(root.resolve("a/one.txt"))).isEqualTo("a/one.txt");
     assertThat(Files.readString(root.resolve("b/c/three.txt"))).isEqualTo("b/c/three.txt");
     assertThat(Files.readString(root.resolve("old.txt"))).isEqualTo("old.txt");
-    group.sync();
-    group.sync(); // again, with nothing new: harmless
 
     assertThat(endpoint.list(null, null, 10).entries())
         .extracting(StorageEntry::path)
@@ -246,8 +251,45 @@ class LocalFileSystemEndpointTest extends StorageEndpointContractTest {
   }
 
   @Test
+  void shouldReportAGroupWriteThatCannotBePublishedAndRemoveWhatAnAbortedGroupStaged()
+      throws IOException {
+    GroupCommit.Group group = ((GroupCommit) endpoint).beginGroup();
+    try (PendingWrite w = group.endpoint().beginWrite("later-a-directory")) {
+      w.output().write(1);
+      w.commit();
+    }
+    try (PendingWrite w = group.endpoint().beginWrite("fine")) {
+      w.output().write(2);
+      w.commit();
+    }
+    if (((LocalFileSystemEndpoint) endpoint).stagesGroupCommits()) {
+      Files.createDirectories(root.resolve("later-a-directory/inside"));
+
+      Map<String, StorageException> failed = group.sync();
+
+      assertThat(failed).containsOnlyKeys("later-a-directory");
+      assertThat(failed.get("later-a-directory").errorClass()).isEqualTo(ErrorClass.CONFLICT);
+      assertThat(Files.readAllBytes(root.resolve("fine"))).containsExactly(2);
+    }
+    GroupCommit.Group stopped = ((GroupCommit) endpoint).beginGroup();
+    try (PendingWrite w = stopped.endpoint().beginWrite("never")) {
+      w.output().write(3);
+      w.commit();
+    }
+    stopped.abort();
+    assertThat(group.sync()).isEmpty();
+
+    assertThat(root.resolve("never")).doesNotExist();
+    try (Stream<Path> all = Files.walk(root)) {
+      assertThat(all.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.startsWith(LocalFileSystemEndpoint.TEMP_PREFIX));
+    }
+  }
+
+  @Test
   void shouldKeepGroupViewConfinedAndResumable() throws IOException {
-    StorageEndpoint view = ((GroupCommit) endpoint).beginGroup().endpoint();
+    GroupCommit.Group group = ((GroupCommit) endpoint).beginGroup();
+    StorageEndpoint view = group.endpoint();
     Files.createSymbolicLink(root.resolve("link"), outside);
 
     assertThatThrownBy(() -> view.beginWrite("link/x"))
@@ -259,6 +301,7 @@ class LocalFileSystemEndpointTest extends StorageEndpointContractTest {
       assertThat(w.sync()).isEqualTo(5);
       w.commit();
     }
+    assertThat(group.sync()).isEmpty();
     assertThat(Files.readAllBytes(root.resolve("big.bin"))).containsExactly(1, 2, 3, 4, 5);
   }
 }

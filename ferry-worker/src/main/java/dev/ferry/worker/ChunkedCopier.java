@@ -26,6 +26,15 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,8 +62,14 @@ import org.slf4j.LoggerFactory;
  * unnoticed, as with any size-based resume.
  *
  * <p><b>Overlap.</b> The source is read ahead on another thread ({@link ReadAheadInputStream}) by
- * about a chunk: while a chunk is synced and read back, the next one is already being read, so the
- * copy takes about the longer of reading and writing rather than their sum.
+ * about a chunk, and, where the write allows it ({@link ResumableWrite#syncsConcurrently()}), each
+ * chunk is synced and read back on a verifier thread while the copying thread writes the next one.
+ * So reading, writing and syncing overlap, and the copy takes about as long as the slowest of them
+ * rather than their sum. At most one chunk is in verification at a time (the copying thread waits
+ * for chunk k's before it hands over chunk k+1), so chunks are recorded and reported as resume
+ * points in order, each as soon as its own sync and read-back passed, exactly as without the
+ * pipeline. A copy that fails or stops waits for the chunk in verification first, so what it keeps
+ * and reports is settled.
  *
  * <p><b>Verify before publish.</b> Every chunk is verified when it is written; the prefix was
  * verified by the attempt that wrote it; nothing may follow the last chunk; then the write is
@@ -71,6 +86,25 @@ final class ChunkedCopier {
   private static final Logger log = LoggerFactory.getLogger(ChunkedCopier.class);
   private static final HexFormat HEX = HexFormat.of();
   private static final long MIB = 1024L * 1024;
+  private static final AtomicInteger VERIFIER_THREADS = new AtomicInteger();
+
+  /**
+   * Where chunks are synced and read back while the copying thread writes the next one, for writes
+   * that allow it ({@link ResumableWrite#syncsConcurrently()}). Shared daemon threads, created on
+   * demand; at most one verification per copy is in flight.
+   */
+  private static final ExecutorService VERIFIERS =
+      new ThreadPoolExecutor(
+          0,
+          Integer.MAX_VALUE,
+          30,
+          TimeUnit.SECONDS,
+          new SynchronousQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "ferry-chunk-verify-" + VERIFIER_THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
 
   private final int bufferSize;
 
@@ -310,15 +344,14 @@ final class ChunkedCopier {
     long offset = Math.min(checksums.size() * chunk, size);
     boolean combinable =
         algorithm == ChecksumAlgorithm.CRC32C || algorithm == ChecksumAlgorithm.ADLER32;
-    int combined = algorithm == ChecksumAlgorithm.ADLER32 ? 1 : 0; // the checksum of no bytes
     Checksums.Hasher whole = combinable ? null : Checksums.hasher(algorithm);
     byte[] buffer = new byte[bufferSize];
-    if (combinable) {
-      for (int i = 0; i < checksums.size(); i++) {
-        int value = Integer.parseUnsignedInt(checksums.get(i), 16);
-        combined = combine(algorithm, combined, value, chunkLength(i, chunk, size));
-      }
-    } else if (offset > 0) {
+    byte[] verifyBuffer = new byte[bufferSize]; // the verifier's, while this thread writes on
+    boolean pipelined = write.syncsConcurrently();
+    // a chunk in verification on the verifier thread is finished even when a stop comes meanwhile
+    // (it is one sync and one read-back): what the stop keeps then includes it
+    CopyControl verifyControl = pipelined ? CopyControl.NONE : control;
+    if (!combinable && offset > 0) {
       FileResult failure =
           rehashPrefix(
               source, item, algorithm, control, chunk, size, checksums, whole, buffer, what);
@@ -327,12 +360,14 @@ final class ChunkedCopier {
         return failure;
       }
     }
+    Future<FileResult> inFlight = null; // the previous chunk's sync and read-back
     try (InputStream in =
         FileCopier.readAhead(
             source.openRange(item.source(), offset, Long.MAX_VALUE),
             size - offset,
             readAheadDepth(chunk))) {
       OutputStream out = write.output();
+      int index = checksums.size();
       while (offset < size) {
         long length = Math.min(chunk, size - offset);
         Checksums.Hasher sent = Checksums.hasher(algorithm);
@@ -351,36 +386,65 @@ final class ChunkedCopier {
           control.bytesCopied(n);
           remaining -= n;
         }
-        long durable = write.sync();
+        if (inFlight != null) {
+          Future<FileResult> previous = inFlight;
+          inFlight = null;
+          FileResult mismatch = settle(previous, what);
+          if (mismatch != null) {
+            return mismatch;
+          }
+        }
+        int chunkIndex = index++;
+        long chunkOffset = offset;
         String expected = sent.hex();
-        FileResult mismatch =
-            verifyChunk(
-                write,
-                item,
-                algorithm,
-                control,
-                checksums.size(),
-                offset,
-                length,
-                expected,
-                buffer,
-                what);
-        if (mismatch != null) {
-          return mismatch;
-        }
-        checksums.add(expected);
-        progress.verifiedChunks = checksums.size();
-        if (combinable) {
-          combined = combine(algorithm, combined, Integer.parseUnsignedInt(expected, 16), length);
-        }
+        // runs on the verifier thread or this one; while it runs, this thread does not touch
+        // checksums or progress (it waits for it before the next verification or the end)
+        Callable<FileResult> verification =
+            () -> {
+              long durable = write.sync();
+              FileResult mismatch =
+                  verifyChunk(
+                      write,
+                      item,
+                      algorithm,
+                      verifyControl,
+                      chunkIndex,
+                      chunkOffset,
+                      length,
+                      expected,
+                      verifyBuffer,
+                      what);
+              if (mismatch == null) {
+                checksums.add(expected);
+                progress.verifiedChunks = checksums.size();
+                report(control, item, write, chunk, checksums, size, durable, progress);
+              }
+              return mismatch;
+            };
+        inFlight =
+            pipelined
+                ? VERIFIERS.submit(verification)
+                : CompletableFuture.completedFuture(verification.call());
         offset += length;
-        report(control, item, write, chunk, checksums, size, durable, progress);
+        if (!pipelined || offset >= size) { // settled at once, as if there were no pipeline
+          Future<FileResult> last = inFlight;
+          inFlight = null;
+          FileResult mismatch = settle(last, what);
+          if (mismatch != null) {
+            return mismatch;
+          }
+        }
       }
       if (in.read() >= 0) {
         progress.prefixInvalid = true;
         return sourceChanged(item, what, size, "has more bytes");
       }
-    } catch (IOException e) {
+    } catch (RuntimeException e) {
+      settleQuietly(inFlight, what);
+      throw e;
+    } catch (Exception e) { // an IOException; verification.call() declares Exception
+      // a chunk verified before the failure still counts for what is kept and reported
+      settleQuietly(inFlight, what);
       stopIfRequested(control, what, e);
       return failed(
           item,
@@ -412,7 +476,8 @@ final class ChunkedCopier {
       stopIfRequested(control, what, e);
       return failed(item, "io", what + ": reading back the end failed: " + e, true);
     }
-    String checksum = combinable ? HEX.toHexDigits(combined) : whole.hex();
+    String checksum =
+        combinable ? HEX.toHexDigits(combine(algorithm, checksums, chunk, size)) : whole.hex();
     checkStop(control, what, size); // last chance not to publish for a cancelled task
     write.commit();
     control.resumePoint(item.source(), null);
@@ -464,6 +529,63 @@ final class ChunkedCopier {
           true);
     }
     return null;
+  }
+
+  /**
+   * Waits for a chunk's verification (which recorded and reported the chunk when it matched) and
+   * returns its mismatch, if any. The wait is not cut short by an interrupt: the verification is
+   * one sync and one read-back, and leaving it running would let it record a chunk while the copy
+   * is being wound up; nor is the verifier interrupted, since an interrupted channel closes the
+   * write. An interrupt is kept for the caller.
+   */
+  private static FileResult settle(Future<FileResult> inFlight, String what) {
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return inFlight.get();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new UncheckedIOException(
+          new IOException(what + ": verifying a chunk failed: " + cause, cause));
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** {@link #settle} on the way out of a failed copy; a failure of its own is dropped. */
+  private static void settleQuietly(Future<FileResult> inFlight, String what) {
+    if (inFlight == null) {
+      return;
+    }
+    try {
+      settle(inFlight, what);
+    } catch (RuntimeException e) {
+      log.debug("{}: the last chunk's verification failed too", what, e);
+    }
+  }
+
+  /** The whole file's CRC32C or Adler-32, combined from its chunks' (all of them). */
+  private static int combine(
+      ChecksumAlgorithm algorithm, List<String> checksums, long chunk, long size) {
+    int combined = algorithm == ChecksumAlgorithm.ADLER32 ? 1 : 0; // the checksum of no bytes
+    for (int i = 0; i < checksums.size(); i++) {
+      int value = Integer.parseUnsignedInt(checksums.get(i), 16);
+      combined = combine(algorithm, combined, value, chunkLength(i, chunk, size));
+    }
+    return combined;
   }
 
   /** Null when the chunk reads back as sent. */

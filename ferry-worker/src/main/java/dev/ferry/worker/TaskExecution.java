@@ -10,6 +10,7 @@ import dev.ferry.model.protocol.Lease;
 import dev.ferry.model.protocol.ReleaseRequest;
 import dev.ferry.model.protocol.ResumePoint;
 import dev.ferry.storage.GroupCommit;
+import dev.ferry.storage.RelativePath;
 import dev.ferry.storage.StorageEndpoint;
 import dev.ferry.storage.StorageException;
 import dev.ferry.worker.WorkerListener.Outcome;
@@ -54,9 +55,11 @@ import tools.jackson.databind.JsonNode;
  * listener hears of published files in lease order.
  *
  * <p><b>Durability in groups.</b> When the destination has {@link GroupCommit}, the files are
- * copied through one group per attempt: each file's content is synced before its atomic rename, and
- * the directories' syncs (which make the renames durable) run once per directory after the last
- * file and before the report. A 500-file batch into one directory pays 501 syncs instead of 1,000.
+ * copied through one group per attempt, and the group is synced after the last file and before the
+ * report: every file reported {@code SUCCEEDED} is published and durable, as with per-file commits.
+ * On the local filesystem that is one {@code syncfs}, the renames and one sync per directory for a
+ * whole batch, instead of two syncs per file. A stopped attempt that will not report aborts the
+ * group, removing what it staged.
  *
  * <p><b>Heartbeats</b> carry bytes and files done, the moving byte rate over the last {@link
  * #RATE_WINDOW} and the latest resume point of each chunked file in progress.
@@ -85,6 +88,7 @@ final class TaskExecution implements CopyControl {
   }
 
   private final Lease lease;
+  private final java.util.function.Consumer<TaskExecution> copyDone;
   private final Services services;
   private final BandwidthLimiter bandwidth; // null: not throttled
   private final List<FileItem> files;
@@ -105,6 +109,20 @@ final class TaskExecution implements CopyControl {
   private volatile long durationMillis;
 
   TaskExecution(Lease lease, Services services, BandwidthLimiter bandwidth) {
+    this(lease, services, bandwidth, e -> {});
+  }
+
+  /**
+   * @param copyDone called once on the running thread when the copying is over (results final, stop
+   *     state known) and before the report: the worker frees the task's slot and link permit there,
+   *     so the next task's claim and copy overlap with this one's report. Must not throw.
+   */
+  TaskExecution(
+      Lease lease,
+      Services services,
+      BandwidthLimiter bandwidth,
+      java.util.function.Consumer<TaskExecution> copyDone) {
+    this.copyDone = copyDone;
     this.lease = lease;
     this.services = services;
     this.bandwidth = bandwidth;
@@ -209,7 +227,11 @@ final class TaskExecution implements CopyControl {
         scheduler.scheduleWithFixedDelay(this::heartbeat, interval, interval, TimeUnit.NANOSECONDS);
     Outcome outcome;
     try {
-      copyAll();
+      try {
+        copyAll();
+      } finally {
+        copyDone.accept(this);
+      }
       synchronized (helpers) {
         phase = Phase.REPORTING;
       }
@@ -284,10 +306,16 @@ final class TaskExecution implements CopyControl {
           break;
         }
       }
-      copyFiles(src, dst, options, next, false);
-      awaitHelpers(helpersDone);
-      if (group != null) {
-        syncGroup(group, destination);
+      try {
+        copyFiles(src, dst, options, next, false);
+        awaitHelpers(helpersDone);
+        if (group != null && (!stopRequested() || results().size() == files.size())) {
+          syncGroup(group, destination); // these results will be reported
+        }
+      } finally {
+        if (group != null) {
+          group.abort(); // what a stopped or failed attempt staged and did not publish
+        }
       }
     } finally {
       closeQuietly(source);
@@ -296,15 +324,16 @@ final class TaskExecution implements CopyControl {
   }
 
   /**
-   * Makes the renames of the task's published files durable, once per directory, before anything is
-   * reported: a file reported {@code SUCCEEDED} is durable, as with per-file directory syncs. When
-   * that fails, every file published by this attempt is reported as a retryable failure instead
-   * (its content may not survive a crash); the next attempt finds the files in place and, with
-   * {@code IF_DIFFERENT}, only re-reads them to compare checksums.
+   * Publishes the task's files durably through the group before anything is reported. A file the
+   * group could not publish is reported failed with the group's reason. When durability cannot be
+   * established at all, every file of this attempt is reported as a retryable failure instead (its
+   * content may not survive a crash); the next attempt finds what was published in place and, with
+   * {@code IF_DIFFERENT}, only re-reads it to compare checksums.
    */
   private void syncGroup(GroupCommit.Group group, StorageEndpoint destination) {
+    Map<String, StorageException> unpublished;
     try {
-      group.sync();
+      unpublished = group.sync();
     } catch (RuntimeException e) {
       log.warn(
           "task {} attempt {}: syncing the published files' directories at {} failed: {}",
@@ -316,13 +345,28 @@ final class TaskExecution implements CopyControl {
         FileResult r = results.get(i);
         if (r != null && r.status() == FileResult.Status.SUCCEEDED) {
           results.set(
-              i,
-              failed(
-                  files.get(i),
-                  "io",
-                  "published, but making the rename durable failed: " + e.getMessage(),
-                  true));
+              i, failed(files.get(i), "io", "publishing durably failed: " + e.getMessage(), true));
         }
+      }
+      return;
+    }
+    if (unpublished.isEmpty()) {
+      return;
+    }
+    for (int i = 0; i < results.length(); i++) {
+      FileResult r = results.get(i);
+      StorageException e =
+          r == null || r.status() != FileResult.Status.SUCCEEDED
+              ? null
+              : unpublished.get(RelativePath.of(files.get(i).destination()).value());
+      if (e != null) {
+        results.set(
+            i,
+            failed(
+                files.get(i),
+                e.errorClass().wireName(),
+                "'" + files.get(i).destination() + "': " + e.getMessage(),
+                e.retryable()));
       }
     }
   }

@@ -65,7 +65,10 @@ import tools.jackson.databind.json.JsonMapper;
  * the claim, not the offset, guards against double execution, and a task whose worker died before
  * claiming is re-dispatched by the control plane. When all {@code concurrency} slots are busy the
  * consumer pauses its partitions (still polling, so it stays in the group) and resumes when a slot
- * frees. Records that are not a version-1 task dispatch are logged, counted and skipped.
+ * frees. A task holds its slot (and its link permit, below) while it copies, not while it reports:
+ * the report's round trip to the control plane overlaps with the next task's claim and copy. The
+ * task pool has twice as many threads as slots for that. Records that are not a version-1 task
+ * dispatch are logged, counted and skipped.
  *
  * <p><b>Links.</b> A task also needs a permit of its link ({@code SRC->DST}) from the {@link
  * LinkLimiter}: per-link limits, fixed or adaptive ({@link WorkerConfig#adaptiveConcurrency()}),
@@ -193,9 +196,11 @@ public final class Worker implements AutoCloseable {
     this.consumerFactory = consumerFactory != null ? consumerFactory : this::newKafkaConsumer;
     int n = config.concurrency();
     this.slots = new Semaphore(n);
+    // twice the slots: a task gives its slot back when its copying ends, so up to n tasks copy
+    // while others still report
     this.pool =
         new ThreadPoolExecutor(
-            n, n, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("task"));
+            2 * n, 2 * n, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), threads("task"));
     this.scheduler = new ScheduledThreadPoolExecutor(Math.min(n, 4), threads("heartbeat"));
     this.scheduler.setRemoveOnCancelPolicy(true);
     // helpers of batch tasks; a task whose helpers are refused copies its files itself
@@ -321,21 +326,52 @@ public final class Worker implements AutoCloseable {
       Thread.currentThread().interrupt();
       return;
     }
-    execute(task, permit);
+    execute(task, permit, () -> {});
   }
 
   private static String linkOf(TaskDispatched task) {
     return Topics.linkKey(task.sourceSite(), task.destinationSite());
   }
 
-  /** Runs a task of this site holding its link's permit, which it always gives back. */
-  private void execute(TaskDispatched task, LinkLimiter.Permit permit) {
+  /**
+   * Runs a task of this site holding its link's permit, which it always gives back: when the copy
+   * ends (see {@link #copyDone}), or at the latest when the attempt ends. {@code freeSlot} gives
+   * the consumer's slot back at the same moment (idempotent; the caller runs it again at the end).
+   */
+  private void execute(TaskDispatched task, LinkLimiter.Permit permit, Runnable freeSlot) {
     try (permit) {
-      attempt(task, permit);
+      attempt(task, permit, freeSlot);
     }
   }
 
-  private void attempt(TaskDispatched task, LinkLimiter.Permit permit) {
+  /**
+   * The copying of an attempt is over: its link permit is released (with the attempt's outcome for
+   * the adaptive limit, unless it was stopped) and its slot freed, before the report, so that the
+   * report's round trip overlaps with the next task's claim and copy. Limits count tasks that copy.
+   */
+  private static void copyDone(
+      TaskExecution execution, LinkLimiter.Permit permit, Runnable freeSlot) {
+    try {
+      if (execution.stopRequested()) {
+        permit.close();
+      } else {
+        int succeeded = 0;
+        int retryable = 0;
+        for (FileResult r : execution.results()) {
+          if (r.status() != FileResult.Status.FAILED) {
+            succeeded++;
+          } else if (r.error() != null && r.error().retryable()) {
+            retryable++;
+          }
+        }
+        permit.finish(succeeded, retryable, execution.bytesOnWire());
+      }
+    } finally {
+      freeSlot.run();
+    }
+  }
+
+  private void attempt(TaskDispatched task, LinkLimiter.Permit permit, Runnable freeSlot) {
     AttemptKey key = new AttemptKey(task.taskId(), task.attempt());
     if (!inFlight.add(key)) {
       log.debug("task {} attempt {} already running here", task.taskId(), task.attempt());
@@ -364,7 +400,11 @@ public final class Worker implements AutoCloseable {
         return;
       }
       TaskExecution execution =
-          new TaskExecution(lease, services, links.bandwidth(permit.link()).orElse(null));
+          new TaskExecution(
+              lease,
+              services,
+              links.bandwidth(permit.link()).orElse(null),
+              e -> copyDone(e, permit, freeSlot));
       executions.put(key, execution);
       try {
         listener.claimed(lease);
@@ -409,10 +449,7 @@ public final class Worker implements AutoCloseable {
         succeeded++;
       }
     }
-    long bytes = execution.bytesOnWire();
-    if (outcome == Outcome.COMPLETED || outcome == Outcome.UNREPORTED) {
-      permit.finish(succeeded, retryable, bytes);
-    }
+    long bytes = execution.bytesOnWire(); // the link permit was settled when the copy ended
     AttemptFinished.Outcome wire =
         switch (outcome) {
           case COMPLETED ->
@@ -535,20 +572,27 @@ public final class Worker implements AutoCloseable {
           slots.release();
           continue; // its link is busy: it waits, the records of other links go ahead
         }
+        AtomicBoolean slotFree = new AtomicBoolean();
+        Runnable freeSlot =
+            () -> {
+              if (slotFree.compareAndSet(false, true)) {
+                slots.release();
+              }
+            };
         try {
           pool.execute(
               () -> {
                 try {
-                  execute(t, permit.get());
+                  execute(t, permit.get(), freeSlot);
                 } catch (RuntimeException e) {
                   log.error("task {} attempt {} failed unexpectedly", t.taskId(), t.attempt(), e);
                 } finally {
-                  slots.release();
+                  freeSlot.run();
                 }
               });
         } catch (RejectedExecutionException e) {
           permit.get().close();
-          slots.release();
+          freeSlot.run();
           break; // closing
         }
       } else if (t != null) {

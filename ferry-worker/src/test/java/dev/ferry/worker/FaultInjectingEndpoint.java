@@ -46,6 +46,7 @@ final class FaultInjectingEndpoint implements StorageEndpoint {
   private final AtomicLong dropReadAt = new AtomicLong(DISARMED);
   private final AtomicLong dropWriteAt = new AtomicLong(DISARMED);
   private final AtomicLong noDrop = new AtomicLong(DISARMED);
+  private volatile boolean serialVerification;
 
   private final AtomicLong bytesRead = new AtomicLong();
   private final AtomicLong bytesWritten = new AtomicLong();
@@ -69,6 +70,12 @@ final class FaultInjectingEndpoint implements StorageEndpoint {
 
   FaultInjectingEndpoint flipOnReadBack(long offset) {
     flipOnReadBack.set(offset);
+    return this;
+  }
+
+  /** Chunks are synced and read back on the copying thread, as for a write that cannot overlap. */
+  FaultInjectingEndpoint serialVerification() {
+    serialVerification = true;
     return this;
   }
 
@@ -355,6 +362,12 @@ final class FaultInjectingEndpoint implements StorageEndpoint {
     @Override
     public long sync() {
       return resumable.sync();
+    }
+
+    /** As the real write says, unless the test turned the verifier thread off. */
+    @Override
+    public boolean syncsConcurrently() {
+      return !serialVerification && resumable.syncsConcurrently();
     }
 
     @Override

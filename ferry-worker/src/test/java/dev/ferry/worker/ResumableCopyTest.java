@@ -177,6 +177,17 @@ class ResumableCopyTest {
   @EnumSource(ChecksumAlgorithm.class)
   void shouldResumeFromLastDurableChunkAfterConnectionDropAt70Percent(ChecksumAlgorithm algorithm)
       throws IOException {
+    resumeAfterConnectionDropAt70Percent(algorithm);
+  }
+
+  @Test
+  void shouldResumeTheSameWayWhenChunksAreVerifiedOnTheCopyingThread() throws IOException {
+    destination.serialVerification();
+    resumeAfterConnectionDropAt70Percent(ChecksumAlgorithm.CRC32C);
+  }
+
+  private void resumeAfterConnectionDropAt70Percent(ChecksumAlgorithm algorithm)
+      throws IOException {
     int size = 10 * CHUNK + 777;
     byte[] data = randomFile("big.bin", size, 4);
     long dropAt = size * 7L / 10;

@@ -1,0 +1,77 @@
+package dev.ferry.worker;
+
+import dev.ferry.model.ChecksumAlgorithm;
+import dev.ferry.model.OverwritePolicy;
+import dev.ferry.model.TransferMode;
+import dev.ferry.model.protocol.FileItem;
+import dev.ferry.model.protocol.FileResult;
+import dev.ferry.storage.GroupCommit;
+import dev.ferry.storage.LocalFileSystemEndpoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A quick local measurement of one large file through {@link FileCopier} (chunked, verified,
+ * synced, published), not a test: prints the median seconds and MB/s. The source's page cache is
+ * dropped before each copy when {@code /proc/sys/vm/drop_caches} is writable.
+ *
+ * <pre>
+ * java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.ferry.worker.LargeCopyBench \
+ *     SOURCE_FILE DESTINATION_DIR [repeats=3] [chunkMiB=8]
+ * </pre>
+ */
+public final class LargeCopyBench {
+  private LargeCopyBench() {}
+
+  public static void main(String[] args) throws Exception {
+    Path source = Path.of(args[0]).toAbsolutePath();
+    Path dstDir = Files.createDirectories(Path.of(args[1]));
+    int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+    long chunk = (args.length > 3 ? Long.parseLong(args[3]) : 8) * 1024 * 1024;
+    long size = Files.size(source);
+    CopyOptions options =
+        new CopyOptions(TransferMode.COPY, ChecksumAlgorithm.CRC32C, OverwritePolicy.ALWAYS)
+            .withChunking(CopyOptions.DEFAULT_CHUNK_THRESHOLD, chunk);
+    FileCopier copier = new FileCopier();
+    List<Double> seconds = new ArrayList<>();
+    for (int r = 0; r < repeats; r++) {
+      dropCaches();
+      LocalFileSystemEndpoint src = LocalFileSystemEndpoint.at(source.getParent());
+      LocalFileSystemEndpoint dst = LocalFileSystemEndpoint.at(dstDir);
+      GroupCommit.Group group = dst.beginGroup();
+      long t0 = System.nanoTime();
+      FileResult result =
+          copier.copy(
+              src,
+              group.endpoint(),
+              new FileItem(source.getFileName().toString(), "copy-" + r, size),
+              options,
+              CopyControl.NONE);
+      group.sync();
+      double s = (System.nanoTime() - t0) / 1e9;
+      if (result.status() != FileResult.Status.SUCCEEDED) {
+        throw new IllegalStateException(result.toString());
+      }
+      seconds.add(s);
+      Files.delete(dstDir.resolve("copy-" + r));
+      System.out.printf("run %d: %.2f s, %.0f MB/s%n", r + 1, s, size / 1e6 / s);
+    }
+    seconds.sort(Comparator.naturalOrder());
+    double median = seconds.get(seconds.size() / 2);
+    System.out.printf(
+        "%d MiB, chunk %d MiB: median %.2f s, %.0f MB/s%n",
+        size >> 20, chunk >> 20, median, size / 1e6 / median);
+  }
+
+  private static void dropCaches() throws Exception {
+    new ProcessBuilder("sync").inheritIO().start().waitFor();
+    try {
+      Files.writeString(Path.of("/proc/sys/vm/drop_caches"), "3");
+    } catch (java.io.IOException e) {
+      // not permitted here: the source stays cached
+    }
+  }
+}
