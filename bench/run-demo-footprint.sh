@@ -84,7 +84,7 @@ start_demo() {
     if [ "$(echo "$t - $t0 > 600" | bc)" = 1 ]; then die "not ready within 600 s (log: $log)"; fi
     sleep 0.1
   done
-  ready="$(echo "$(now) - $t0" | bc)"
+  ready="$(printf '%.1f' "$(echo "$(now) - $t0" | bc)")"
 }
 
 # The JVM and every PostgreSQL process of data dir $1.
