@@ -1,6 +1,7 @@
 package dev.ferry.app;
 
 import dev.ferry.app.cli.AdminCommands;
+import dev.ferry.app.cli.AnomaliesCommand;
 import dev.ferry.app.cli.CliException;
 import dev.ferry.app.cli.CopyCommand;
 import dev.ferry.app.cli.JobsCommand;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
       AdminCommands.Tokens.class,
       AdminCommands.Links.class,
       AdminCommands.Check.class,
+      AnomaliesCommand.class,
       CompletionCommand.class,
       CommandLine.HelpCommand.class
     })

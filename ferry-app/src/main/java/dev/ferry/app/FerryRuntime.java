@@ -4,10 +4,13 @@ import dev.ferry.control.ControlPlaneApplication;
 import dev.ferry.control.auth.LocalSecrets;
 import dev.ferry.embedded.EmbeddedKafkaBroker;
 import dev.ferry.embedded.EmbeddedPostgresServer;
+import dev.ferry.model.event.Topics;
 import dev.ferry.model.webhook.WebhookSecret;
 import dev.ferry.telemetry.TelemetryConfig;
 import dev.ferry.telemetry.TelemetryRole;
 import dev.ferry.telemetry.TelemetryService;
+import dev.ferry.telemetry.anomaly.AnomalyOptions;
+import dev.ferry.telemetry.streams.TransferTopology;
 import dev.ferry.worker.Worker;
 import dev.ferry.worker.WorkerConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -86,13 +89,20 @@ public final class FerryRuntime implements AutoCloseable {
     props.put("ferry.kafka.bootstrap-servers", kafkaBootstrap);
     TelemetryService telemetryService = null;
     if (roles.contains(Roles.TELEMETRY)) {
+      // Anomaly detection reads the closed windows from ferry.link-stats; settings from system
+      // properties ferry.telemetry.anomaly.* (see AnomalyOptions.fromProperties)
+      AnomalyOptions anomalies = AnomalyOptions.fromProperties(systemProperties());
       telemetryService =
           new TelemetryService(
               TelemetryConfig.builder()
                   .bootstrapServers(kafkaBootstrap)
                   .stateDir(o.dataDir.toAbsolutePath().resolve("telemetry"))
+                  .topology(
+                      TransferTopology.Options.defaults().withLinkStatsTopic(Topics.LINK_STATS))
                   .window(o.telemetryWindow(), o.telemetryGrace())
-                  .build());
+                  .build(),
+              anomalies,
+              java.time.Clock.systemUTC());
       telemetryService.start(); // returns at once; waits for its topics in the background
       telemetry = telemetryService;
     }
@@ -108,15 +118,20 @@ public final class FerryRuntime implements AutoCloseable {
                     if (queries != null) {
                       // /api/v1/links reads this process's telemetry stores
                       ctx.getBeanFactory().registerSingleton("telemetryQueries", queries.queries());
+                      if (queries.detectsAnomalies()) {
+                        // /api/v1/anomalies reads the anomaly detector's stores
+                        ctx.getBeanFactory()
+                            .registerSingleton("anomalyQueries", queries.anomalyQueries());
+                      }
                     }
                   })
               .run();
       if (telemetryService != null) {
         // /metrics shows the per-link series from the telemetry stores
-        control
-            .getBean(PrometheusMeterRegistry.class)
-            .getPrometheusRegistry()
-            .register(telemetryService.metricsCollector());
+        PrometheusRegistry registry =
+            control.getBean(PrometheusMeterRegistry.class).getPrometheusRegistry();
+        registry.register(telemetryService.metricsCollector());
+        registry.register(telemetryService.anomalyMetricsCollector());
       }
       int port = ((WebServerApplicationContext) control).getWebServer().getPort();
       baseUrl = "http://127.0.0.1:" + port;
@@ -156,6 +171,7 @@ public final class FerryRuntime implements AutoCloseable {
         TelemetryService t = telemetryService;
         ready.put("telemetry", () -> t.status() == TelemetryService.Status.RUNNING);
         registry.register(t.metricsCollector());
+        registry.register(t.anomalyMetricsCollector());
       }
       roleHttp = new RoleHttpServer(o.port(), ready, registry);
       baseUrl = "http://127.0.0.1:" + roleHttp.port();
@@ -180,6 +196,12 @@ public final class FerryRuntime implements AutoCloseable {
       out.println("  PostgreSQL   " + postgres.jdbcUrl("postgres"));
     }
     out.println("Press Ctrl-C to stop.");
+  }
+
+  private static Map<String, String> systemProperties() {
+    Map<String, String> m = new HashMap<>();
+    System.getProperties().stringPropertyNames().forEach(k -> m.put(k, System.getProperty(k)));
+    return m;
   }
 
   private static WebhookSecret workerSecretFromEnvironment(Path dataDir) {

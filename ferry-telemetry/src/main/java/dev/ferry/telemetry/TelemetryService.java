@@ -2,11 +2,19 @@ package dev.ferry.telemetry;
 
 import dev.ferry.telemetry.aggregate.LinkKey;
 import dev.ferry.telemetry.aggregate.LinkStats;
+import dev.ferry.telemetry.anomaly.Anomaly;
+import dev.ferry.telemetry.anomaly.AnomalyMetricsCollector;
+import dev.ferry.telemetry.anomaly.AnomalyOptions;
+import dev.ferry.telemetry.anomaly.AnomalyQueries;
+import dev.ferry.telemetry.anomaly.AnomalyTopology;
+import dev.ferry.telemetry.anomaly.LinkScore;
+import dev.ferry.telemetry.anomaly.LocalAnomalyQueries;
 import dev.ferry.telemetry.metrics.TransferMetricsCollector;
 import dev.ferry.telemetry.query.LocalStoreQueries;
 import dev.ferry.telemetry.query.TelemetryQueries;
 import dev.ferry.telemetry.streams.TransferTopology;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Properties;
@@ -21,6 +29,7 @@ import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -76,6 +85,9 @@ public final class TelemetryService implements TelemetryRole {
   private final TelemetryConfig config;
   private final TelemetryQueries queries;
   private final TransferMetricsCollector collector;
+  private final AnomalyTopology.Options anomalies; // null: no anomaly detection
+  private final AnomalyQueries anomalyQueries;
+  private final AnomalyMetricsCollector anomalyCollector;
   private final Object lock = new Object();
   private final CountDownLatch closing = new CountDownLatch(1);
 
@@ -86,7 +98,54 @@ public final class TelemetryService implements TelemetryRole {
   private volatile boolean waiting;
   private volatile boolean closed;
 
+  /** The role without anomaly detection. */
   public TelemetryService(TelemetryConfig config) {
+    this(config, AnomalyOptions.defaults().withEnabled(false), Clock.systemUTC());
+  }
+
+  /**
+   * The role with anomaly detection as {@code anomalyOptions} say: when enabled, a second
+   * sub-topology ({@link AnomalyTopology}) reads the closed windows the aggregation publishes on
+   * the topology's {@code linkStatsTopic}, which must then be set, and writes {@code
+   * ferry.anomalies}, which must exist.
+   *
+   * @param clock stamps anomalies' {@code detectedAt}
+   * @throws IllegalArgumentException when detection is enabled without a link-stats topic
+   */
+  public TelemetryService(TelemetryConfig config, AnomalyOptions anomalyOptions, Clock clock) {
+    if (anomalyOptions.enabled()) {
+      String linkStats = config.topology().linkStatsTopic();
+      if (linkStats == null) {
+        throw new IllegalArgumentException(
+            "anomaly detection reads the closed windows: set the topology's linkStatsTopic"
+                + " (ferry.link-stats)");
+      }
+      this.anomalies =
+          AnomalyTopology.Options.of(anomalyOptions)
+              .withTopics(
+                  linkStats,
+                  dev.ferry.model.event.Topics.ANOMALIES,
+                  config.topology().deadLetterTopic())
+              .withClock(clock);
+    } else {
+      this.anomalies = null;
+    }
+    this.anomalyQueries =
+        new LocalAnomalyQueries(
+            new LocalAnomalyQueries.Stores() {
+              @Override
+              public ReadOnlyWindowStore<LinkKey, Anomaly> anomalies() {
+                return anomalyStore(
+                    AnomalyTopology.ANOMALIES_STORE, QueryableStoreTypes.windowStore());
+              }
+
+              @Override
+              public ReadOnlyKeyValueStore<LinkKey, LinkScore> latest() {
+                return anomalyStore(
+                    AnomalyTopology.LATEST_STORE, QueryableStoreTypes.keyValueStore());
+              }
+            });
+    this.anomalyCollector = new AnomalyMetricsCollector(anomalyQueries);
     this.config = config;
     this.queries =
         new LocalStoreQueries(
@@ -122,8 +181,11 @@ public final class TelemetryService implements TelemetryRole {
       if (streams != null || closed) {
         throw new IllegalStateException("telemetry service already started or closed: " + status());
       }
-      KafkaStreams s =
-          new KafkaStreams(TransferTopology.build(config.topology()), streamsProperties());
+      Topology topology = TransferTopology.build(config.topology());
+      if (anomalies != null) {
+        AnomalyTopology.addTo(topology, anomalies);
+      }
+      KafkaStreams s = new KafkaStreams(topology, streamsProperties());
       s.setUncaughtExceptionHandler(
           e -> {
             if (e instanceof MissingSourceTopicException
@@ -178,6 +240,9 @@ public final class TelemetryService implements TelemetryRole {
     topics.add(config.topology().deadLetterTopic());
     if (config.topology().linkStatsTopic() != null) {
       topics.add(config.topology().linkStatsTopic());
+    }
+    if (anomalies != null) {
+      topics.add(anomalies.anomaliesTopic());
     }
     return topics;
   }
@@ -281,6 +346,35 @@ public final class TelemetryService implements TelemetryRole {
    */
   public MultiCollector metricsCollector() {
     return collector;
+  }
+
+  /**
+   * Queries over the anomaly detector's stores; they throw {@link
+   * dev.ferry.telemetry.query.TelemetryUnavailableException} until running, and always when
+   * detection is disabled.
+   */
+  public AnomalyQueries anomalyQueries() {
+    return anomalyQueries;
+  }
+
+  /**
+   * The Prometheus collector of anomaly metrics ({@link AnomalyMetricsCollector}); exports nothing
+   * while detection is disabled or not running. The same instance on every call.
+   */
+  public MultiCollector anomalyMetricsCollector() {
+    return anomalyCollector;
+  }
+
+  /** Whether this service runs anomaly detection. */
+  public boolean detectsAnomalies() {
+    return anomalies != null;
+  }
+
+  private <T> T anomalyStore(String name, QueryableStoreType<T> type) {
+    if (anomalies == null) {
+      throw new InvalidStateStoreException("anomaly detection is disabled in this process");
+    }
+    return store(name, type);
   }
 
   /** The configuration this service runs with. */

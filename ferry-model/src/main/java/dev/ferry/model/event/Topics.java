@@ -19,7 +19,14 @@ public final class Topics {
   /** Events a consumer could not handle, with the reason in a header. */
   public static final String DEAD_LETTER = "ferry.dead-letter";
 
-  public static final List<String> ALL = List.of(JOBS, TASKS, TRANSFERS, ATTEMPTS, DEAD_LETTER);
+  /** Closed per-link windows from the telemetry aggregation, keyed by link; feed of anomalies. */
+  public static final String LINK_STATS = "ferry.link-stats";
+
+  /** Anomalies the telemetry role's detector flagged, keyed by link. */
+  public static final String ANOMALIES = "ferry.anomalies";
+
+  public static final List<String> ALL =
+      List.of(JOBS, TASKS, TRANSFERS, ATTEMPTS, DEAD_LETTER, LINK_STATS, ANOMALIES);
 
   private Topics() {}
 
