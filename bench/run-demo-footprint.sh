@@ -69,7 +69,8 @@ trap cleanup EXIT
 
 now() { date +%s.%N; }
 
-# Starts the demo on $1 (data dir) with its log in $2; sets $pid and prints seconds to ready.
+# Starts the demo on $1 (data dir) with its log in $2; sets $pid and $ready (seconds to ready).
+# Not to be called in a subshell: $pid must reach stop_demo.
 start_demo() {
   local data="$1" log="$2" t0 t
   t0="$(now)"
@@ -83,7 +84,7 @@ start_demo() {
     if [ "$(echo "$t - $t0 > 600" | bc)" = 1 ]; then die "not ready within 600 s (log: $log)"; fi
     sleep 0.1
   done
-  echo "$(now) - $t0" | bc
+  ready="$(printf '%.1f' "$(echo "$(now) - $t0" | bc)")"
 }
 
 # The JVM and every PostgreSQL process of data dir $1.
@@ -100,7 +101,7 @@ processes() {
 cpu_ticks() { # utime+stime+cutime+cstime summed over the given pids
   local t=0 p
   for p in "$@"; do
-    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat")))
+    [ -n "$p" ] && [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14+$15+$16+$17}' "/proc/$p/stat")))
   done
   echo "$t"
 }
@@ -109,6 +110,7 @@ mem_kib() { # $1 = Pss or Rss; summed over the remaining args
   local what="$1" t=0 p v
   shift
   for p in "$@"; do
+    [ -n "$p" ] || continue
     v="$(awk -v k="$what:" '$1==k {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)"
     t=$((t + ${v:-0}))
   done
@@ -123,7 +125,8 @@ say "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cp
 for i in $(seq 1 "$REPEATS"); do
   data="$work/run-$i"
   say "run $i/$REPEATS: cold start in $data"
-  s="$(start_demo "$data" "$work/run-$i-cold.log")"
+  start_demo "$data" "$work/run-$i-cold.log"
+  s="$ready"
   cold+=("$s")
   say "  ready after $s s; settling $SETTLE s"
   sleep "$SETTLE"
@@ -139,7 +142,8 @@ for i in $(seq 1 "$REPEATS"); do
   cpu+=("$c") pss+=("$p") rss+=("$r") jvm_pss+=("$j")
   say "  idle CPU $c % of one core; PSS $((p / 1024)) MiB (JVM $((j / 1024)) MiB), RSS sum $((r / 1024)) MiB, ${#procs[@]} processes"
   stop_demo
-  s="$(start_demo "$data" "$work/run-$i-warm.log")"
+  start_demo "$data" "$work/run-$i-warm.log"
+  s="$ready"
   warm+=("$s")
   say "  warm start (same data dir): ready after $s s"
   stop_demo

@@ -114,8 +114,8 @@ public final class DemoCommand implements Callable<Integer> {
       // Short windows, so that the anomaly detector sees enough of them within minutes.
       options.telemetryWindow = TELEMETRY_WINDOW;
     }
-    quietLogs();
     FerryRuntime runtime = FerryRuntime.start(options, true, out);
+    quietLogs(); // after the start: Spring Boot re-reads the logging configuration as it starts
     Parts parts = new Parts(runtime);
     Runtime.getRuntime().addShutdownHook(new Thread(parts::close, "ferry-demo-shutdown"));
     try {
