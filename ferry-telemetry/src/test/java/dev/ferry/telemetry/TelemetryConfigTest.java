@@ -41,6 +41,8 @@ class TelemetryConfigTest {
         .hasMessageContaining("applicationServer");
     assertThatThrownBy(() -> valid().streamThreads(0).build())
         .hasMessageContaining("streamThreads");
+    assertThatThrownBy(() -> valid().peerSecret("short").build())
+        .hasMessageContaining("peerSecret must be at least 16 characters");
   }
 
   @Test
