@@ -20,8 +20,13 @@ import java.util.List;
  *
  * <pre>
  * java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.ferry.worker.LargeCopyBench \
- *     SOURCE_FILE DESTINATION_DIR [repeats=3] [chunkMiB=8]
+ *     SOURCE_FILE DESTINATION_DIR [repeats=3] [chunkMiB=8] [ab]
  * </pre>
+ *
+ * <p>With {@code ab}, each repetition copies twice, alternating, through a pass-through {@link
+ * FaultInjectingEndpoint} (no faults armed): once with chunks verified on a verifier thread while
+ * the next is written, once on the copying thread ({@code serialVerification}), and prints both
+ * medians: an A/B of the pipelined verification in the same conditions.
  */
 public final class LargeCopyBench {
   private LargeCopyBench() {}
@@ -36,6 +41,10 @@ public final class LargeCopyBench {
         new CopyOptions(TransferMode.COPY, ChecksumAlgorithm.CRC32C, OverwritePolicy.ALWAYS)
             .withChunking(CopyOptions.DEFAULT_CHUNK_THRESHOLD, chunk);
     FileCopier copier = new FileCopier();
+    if (args.length > 4 && args[4].equals("ab")) {
+      ab(copier, source, dstDir, repeats, options, size);
+      return;
+    }
     List<Double> seconds = new ArrayList<>();
     for (int r = 0; r < repeats; r++) {
       dropCaches();
@@ -64,6 +73,45 @@ public final class LargeCopyBench {
     System.out.printf(
         "%d MiB, chunk %d MiB: median %.2f s, %.0f MB/s%n",
         size >> 20, chunk >> 20, median, size / 1e6 / median);
+  }
+
+  private static void ab(
+      FileCopier copier, Path source, Path dstDir, int repeats, CopyOptions options, long size)
+      throws Exception {
+    List<Double> pipelined = new ArrayList<>();
+    List<Double> serial = new ArrayList<>();
+    for (int r = 0; r < repeats; r++) {
+      for (boolean serialVerification : new boolean[] {r % 2 == 1, r % 2 == 0}) {
+        dropCaches();
+        LocalFileSystemEndpoint src = LocalFileSystemEndpoint.at(source.getParent());
+        FaultInjectingEndpoint dst = new FaultInjectingEndpoint(LocalFileSystemEndpoint.at(dstDir));
+        if (serialVerification) {
+          dst.serialVerification();
+        }
+        long t0 = System.nanoTime();
+        FileResult result =
+            copier.copy(
+                src,
+                dst,
+                new FileItem(source.getFileName().toString(), "ab-" + r, size),
+                options,
+                CopyControl.NONE);
+        double s = (System.nanoTime() - t0) / 1e9;
+        if (result.status() != FileResult.Status.SUCCEEDED) {
+          throw new IllegalStateException(result.toString());
+        }
+        Files.delete(dstDir.resolve("ab-" + r));
+        (serialVerification ? serial : pipelined).add(s);
+        System.out.printf(
+            "run %d %s: %.2f s, %.0f MB/s%n",
+            r + 1, serialVerification ? "serial" : "pipelined", s, size / 1e6 / s);
+      }
+    }
+    pipelined.sort(Comparator.naturalOrder());
+    serial.sort(Comparator.naturalOrder());
+    System.out.printf(
+        "median pipelined %.2f s, serial %.2f s%n",
+        pipelined.get(pipelined.size() / 2), serial.get(serial.size() / 2));
   }
 
   private static void dropCaches() throws Exception {
