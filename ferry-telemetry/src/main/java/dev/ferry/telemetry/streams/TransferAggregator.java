@@ -14,12 +14,14 @@ import java.util.Map;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
+import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -38,8 +40,8 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
 
   private ProcessorContext<String, byte[]> context;
   private WindowStore<String, Long> seenIds;
-  private KeyValueStore<LinkKey, LinkStats> totals;
-  private WindowStore<LinkKey, LinkStats> windows;
+  private WriteBehindKeyValueStore<LinkKey, LinkStats> totals;
+  private WriteBehindWindowStore<LinkKey, LinkStats> windows;
   private KeyValueStore<LinkKey, Long> late;
   private KeyValueStore<String, Long> marks;
 
@@ -47,12 +49,13 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
   private long emittedUpTo;
 
   /**
-   * The latest value this processor put into {@link #totals} / {@link #windows}, deserialized.
-   * Reading an accumulator back from a store means decoding two sketches, and it happened twice per
-   * fact; with these, a fact costs the two encodes of the puts only. They only ever hold what is in
-   * the stores (this processor is their one writer), are cleared in {@link #init} (a task revived
-   * after an aborted transaction re-initialises its processors, and its stores are restored to the
-   * committed state) and are bounded, least recently used out.
+   * The latest value this processor put into {@link #totals} / {@link #windows}, live. Reading an
+   * accumulator back from a store means decoding two sketches; with these, a link costs a decode
+   * only when it was evicted. They only ever hold what is in the stores, deferred or written (this
+   * processor is their one writer), are cleared in {@link #init} (a task revived after an aborted
+   * transaction re-initialises its processors, and its stores are restored to the committed state)
+   * and are bounded, least recently used out. The stores write behind (serialize each dirty
+   * accumulator once per commit, not once per fact): see {@link WriteBehindKeyValueStore}.
    */
   private final Map<LinkKey, LinkStats> totalsCache = lru(CACHED_LINKS);
 
@@ -82,14 +85,33 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
     this.seenIds = context.getStateStore(TransferTopology.SEEN_IDS_STORE);
-    this.totals = context.getStateStore(TransferTopology.TOTALS_STORE);
-    this.windows = context.getStateStore(TransferTopology.WINDOWS_STORE);
+    this.totals =
+        unwrap(
+            context.getStateStore(TransferTopology.TOTALS_STORE), WriteBehindKeyValueStore.class);
+    this.windows =
+        unwrap(context.getStateStore(TransferTopology.WINDOWS_STORE), WriteBehindWindowStore.class);
     this.late = context.getStateStore(TransferTopology.LATE_STORE);
     this.marks = context.getStateStore(TransferTopology.WINDOW_MARK_STORE);
     Long mark = marks.get(MARK_KEY);
     this.emittedUpTo = mark == null ? Long.MIN_VALUE : mark;
     totalsCache.clear();
     windowsCache.clear();
+  }
+
+  /**
+   * The processor context hands out its stores behind a read-write decorator (which forbids {@code
+   * init}, {@code close} and the like); the write-behind methods are on the store below it.
+   */
+  @SuppressWarnings("unchecked")
+  private static <T> T unwrap(StateStore store, Class<?> type) {
+    StateStore s = store;
+    while (!type.isInstance(s) && s instanceof WrappedStateStore<?, ?, ?> w) {
+      s = w.wrapped();
+    }
+    if (!type.isInstance(s)) {
+      throw new IllegalStateException(store.name() + " is not a " + type.getSimpleName());
+    }
+    return (T) s;
   }
 
   @Override
@@ -126,11 +148,11 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
     LinkKey link = fact.link();
     LinkStats total = totalsCache.get(link);
     if (total == null) {
-      total = totals.get(link);
+      total = totals.live(link);
       total = total == null ? new LinkStats() : total;
       totalsCache.put(link, total);
     }
-    totals.put(link, total.add(fact));
+    totals.putDeferred(link, total.add(fact));
 
     long streamTime = Math.max(context.currentStreamTimeMs(), t);
     long start = options.windowStart(t);
@@ -147,11 +169,11 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
       WindowKey wk = new WindowKey(link, start);
       LinkStats w = windowsCache.get(wk);
       if (w == null) {
-        w = windows.fetch(link, start);
+        w = windows.live(link, start);
         w = w == null ? new LinkStats() : w;
         windowsCache.put(wk, w);
       }
-      windows.put(link, w.add(fact), start);
+      windows.putDeferred(link, w.add(fact), start);
     }
     emitClosedWindows(streamTime);
   }
@@ -166,6 +188,7 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
         emittedUpTo == Long.MIN_VALUE
             ? lastClosedStart - options.windowRetention().toMillis()
             : emittedUpTo + 1;
+    windows.writeDirty(); // the scan reads the inner store
     try (KeyValueIterator<Windowed<LinkKey>, LinkStats> it =
         windows.fetchAll(Instant.ofEpochMilli(from), Instant.ofEpochMilli(lastClosedStart))) {
       while (it.hasNext()) {

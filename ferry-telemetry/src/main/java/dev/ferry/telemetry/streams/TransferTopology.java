@@ -282,19 +282,25 @@ public final class TransferTopology {
             Serdes.String(),
             Serdes.Long()),
         AGGREGATOR);
+    // the accumulators are written behind: serialized once per commit, not once per fact
+    boolean writeBehind = WriteBehindKeyValueStore.enabledByDefault();
     t.addStateStore(
-        Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TOTALS_STORE),
-                TelemetrySerdes.linkKey(),
-                TelemetrySerdes.linkStats())
+        WriteBehindKeyValueStore.builder(
+                Stores.keyValueStoreBuilder(
+                    Stores.persistentKeyValueStore(TOTALS_STORE),
+                    TelemetrySerdes.linkKey(),
+                    TelemetrySerdes.linkStats()),
+                writeBehind)
             .withCachingEnabled(),
         AGGREGATOR);
     t.addStateStore(
-        Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(
-                    WINDOWS_STORE, options.windowRetention(), options.windowSize(), false),
-                TelemetrySerdes.linkKey(),
-                TelemetrySerdes.linkStats())
+        WriteBehindWindowStore.builder(
+                Stores.windowStoreBuilder(
+                    Stores.persistentWindowStore(
+                        WINDOWS_STORE, options.windowRetention(), options.windowSize(), false),
+                    TelemetrySerdes.linkKey(),
+                    TelemetrySerdes.linkStats()),
+                writeBehind)
             .withCachingEnabled(),
         AGGREGATOR);
     t.addStateStore(
