@@ -51,6 +51,7 @@ public final class DemoCommand implements Callable<Integer> {
   public static final String READY = "ferry demo: ready";
 
   static final Duration TELEMETRY_WINDOW = Duration.ofSeconds(10);
+  static final String ANOMALY_WARM_UP = "ferry.telemetry.anomaly.warm-up-windows";
   static final Duration HEADLESS_DEFAULT_DURATION = Duration.ofMinutes(6);
   static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(3);
   static final String DEGRADED_SOURCE = "SITE_A";
@@ -114,6 +115,17 @@ public final class DemoCommand implements Callable<Integer> {
       // Short windows, so that the anomaly detector sees enough of them within minutes.
       options.telemetryWindow = TELEMETRY_WINDOW;
     }
+    // The anomaly detector's shortest warm-up (8 windows with traffic, 80 s at 10-s windows), so
+    // that
+    // it knows the healthy link before the fault; the runtime reads ferry.telemetry.anomaly.* from
+    // system properties, and one given on the command line (-D) wins.
+    defaultSystemProperty(ANOMALY_WARM_UP, "8");
+    // Idle cost (docs/benchmarks.md, "Demo footprint"): in one process the outbox relay is woken by
+    // every commit, so its idle poll only backs that up; the sweeper finds expired leases and due
+    // retries within 5 s instead of 1 s; two pooled connections are enough while idle.
+    defaultSystemProperty("ferry.kafka.relay-idle", "2s");
+    defaultSystemProperty("ferry.sweep-interval", "5s");
+    defaultSystemProperty("spring.datasource.hikari.minimum-idle", "2");
     FerryRuntime runtime = FerryRuntime.start(options, true, out);
     quietLogs(); // after the start: Spring Boot re-reads the logging configuration as it starts
     Parts parts = new Parts(runtime);
@@ -294,6 +306,13 @@ public final class DemoCommand implements Callable<Integer> {
     out.println("  ./ferry anomalies");
     out.println();
     out.printf(Locale.ROOT, "%s in %.1f s%n", READY, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** Sets a system property unless the command line (-D) already did. */
+  private static void defaultSystemProperty(String key, String value) {
+    if (System.getProperty(key) == null) {
+      System.setProperty(key, value);
+    }
   }
 
   /**

@@ -127,7 +127,7 @@ public final class Expectations {
       return new Result(what, false, unreadable(r));
     }
     return n > 0
-        ? new Result(what, true, n + " anomalies")
+        ? new Result(what, true, n + " anomalies: " + describe(r.body()))
         : new Result(what, false, "no anomaly reported");
   }
 
@@ -139,7 +139,25 @@ public final class Expectations {
     }
     return n == 0
         ? new Result(what, true, "")
-        : new Result(what, false, n + " anomalies reported on a healthy link");
+        : new Result(
+            what, false, n + " anomalies reported on a healthy link: " + describe(r.body()));
+  }
+
+  /** Each anomaly as {@code window start, feature, grade}, at most three. */
+  private static String describe(JsonNode page) {
+    List<String> shown = new ArrayList<>();
+    for (JsonNode a : page.path("items")) {
+      if (shown.size() == 3) {
+        shown.add("…");
+        break;
+      }
+      shown.add(
+          a.path("windowStart").asString("?")
+              + " "
+              + a.path("feature").asString("?")
+              + String.format(java.util.Locale.ROOT, " grade %.2f", a.path("grade").asDouble()));
+    }
+    return String.join("; ", shown);
   }
 
   private static Integer items(DemoApi.Response r) {
