@@ -124,8 +124,8 @@ public final class FaultProxy implements AutoCloseable {
       }
       accepted.incrementAndGet();
       if (condition instanceof LinkCondition.Broken) {
+        reset.incrementAndGet(); // counted before the client can observe the reset
         resetQuietly(client);
-        reset.incrementAndGet();
         continue;
       }
       Socket upstreamSocket = new Socket();
