@@ -280,20 +280,19 @@ public final class EmbeddedPostgresServer implements AutoCloseable {
               .setLocaleConfig("locale", "C")
               .setServerConfig("listen_addresses", "127.0.0.1")
               .setServerConfig("timezone", "UTC")
-              .setServerConfig("max_connections", "300");
+              .setServerConfig("max_connections", "300")
+              // The owner stops the server (FerryRuntime's hook after the control plane; tests'
+              // SharedPostgres hook or try-with-resources): zonky's own hook would race it and
+              // stop PostgreSQL under a running app ("Could not stop postmaster").
+              .setRegisterShutdownHook(false);
       if (temporary) {
         zonky
             .setServerConfig("fsync", "off")
             .setServerConfig("synchronous_commit", "off")
             .setServerConfig("full_page_writes", "off");
       } else {
-        // A persistent server belongs to its owner (FerryRuntime), whose shutdown hook stops it
-        // after the control plane: zonky's own hook would stop it first, under a running app.
         // zonky starts postgres with -F (fsync off); a persistent data dir must survive a crash.
-        zonky
-            .setServerConfig("fsync", "on")
-            .setServerConfig("synchronous_commit", "on")
-            .setRegisterShutdownHook(false);
+        zonky.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
       }
       serverConfig.forEach(zonky::setServerConfig);
 
