@@ -105,6 +105,7 @@ public final class FerryRuntime implements AutoCloseable {
                   .window(o.telemetryWindow(), o.telemetryGrace())
                   .applicationServer(o.telemetryPeerAddress)
                   .peerSecret(blankToNull(System.getenv("FERRY_TELEMETRY_PEER_SECRET")))
+                  .attemptsTopic(Topics.ATTEMPTS)
                   .build(),
               anomalies,
               java.time.Clock.systemUTC());
@@ -137,6 +138,7 @@ public final class FerryRuntime implements AutoCloseable {
             control.getBean(PrometheusMeterRegistry.class).getPrometheusRegistry();
         registry.register(telemetryService.metricsCollector());
         registry.register(telemetryService.anomalyMetricsCollector());
+        registry.register(telemetryService.attemptMetricsCollector());
       }
       int port = ((WebServerApplicationContext) control).getWebServer().getPort();
       baseUrl = "http://127.0.0.1:" + port;
@@ -191,6 +193,7 @@ public final class FerryRuntime implements AutoCloseable {
         ready.put("telemetry", () -> t.status() == TelemetryService.Status.RUNNING);
         registry.register(t.metricsCollector());
         registry.register(t.anomalyMetricsCollector());
+        registry.register(t.attemptMetricsCollector());
       }
       roleHttp = new RoleHttpServer(o.port(), ready, registry);
       baseUrl = "http://127.0.0.1:" + roleHttp.port();

@@ -130,6 +130,31 @@ class EmbeddedEndToEndIT {
               l ->
                   assertThat(Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                       .isEqualTo(1000.0));
+      // The workers' attempt telemetry (ferry.attempts, counted per tenant and link): one
+      // completed attempt per task, and every byte of the tree on the wire exactly once.
+      int tasks = before.get("tasks").size();
+      long treeBytes;
+      try (Stream<Path> files = Files.walk(src.resolve("tree"))) {
+        treeBytes = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+      }
+      String attempts =
+          org.awaitility.Awaitility.await("attempt totals on /metrics")
+              .atMost(Duration.ofMinutes(1))
+              .pollInterval(Duration.ofMillis(200))
+              .until(
+                  () ->
+                      http.send(
+                              HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                              HttpResponse.BodyHandlers.ofString())
+                          .body(),
+                  m ->
+                      sample(m, "ferry_attempts_total{", tenantId, "outcome=\"completed\"")
+                          == tasks);
+      assertThat(sample(attempts, "ferry_attempts_total{", tenantId, "outcome=\"failed\""))
+          .isZero();
+      assertThat(sample(attempts, "ferry_attempt_retries_total{", tenantId, "")).isZero();
+      assertThat(sample(attempts, "ferry_attempt_wire_bytes_total{", tenantId, ""))
+          .isEqualTo(treeBytes);
       Files.writeString(tmp.resolve("token"), token);
     }
 
@@ -185,5 +210,20 @@ class EmbeddedEndToEndIT {
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(method + " " + path + ": " + r.body()).isLessThan(300);
     return json.readTree(r.body());
+  }
+
+  /**
+   * The value of the one sample of {@code metrics} starting with {@code prefix} with both parts.
+   */
+  private static double sample(String metrics, String prefix, String tenant, String label) {
+    return metrics
+        .lines()
+        .filter(l -> l.startsWith(prefix) && l.contains(tenant) && l.contains(label))
+        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+        .reduce(
+            (a, b) -> {
+              throw new AssertionError("more than one sample " + prefix + " " + label);
+            })
+        .orElse(-1);
   }
 }

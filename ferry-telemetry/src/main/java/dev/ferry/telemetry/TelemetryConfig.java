@@ -35,6 +35,8 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param kafkaProperties extra Kafka Streams / client properties (security, timeouts, {@code
  *     commit.interval.ms}); cannot override the application id, bootstrap servers, state directory
  *     or processing guarantee
+ * @param attemptsTopic the workers' attempt telemetry ({@code ferry.attempts}), aggregated by
+ *     {@link dev.ferry.telemetry.attempts.AttemptTopology}; null for no attempt aggregation
  */
 public record TelemetryConfig(
     String bootstrapServers,
@@ -46,7 +48,8 @@ public record TelemetryConfig(
     Duration topicPollInterval,
     Duration closeTimeout,
     String peerSecret,
-    Map<String, String> kafkaProperties) {
+    Map<String, String> kafkaProperties,
+    String attemptsTopic) {
 
   public static final String DEFAULT_APPLICATION_ID = "ferry-telemetry";
 
@@ -116,6 +119,7 @@ public record TelemetryConfig(
     private Duration topicPollInterval = Duration.ofSeconds(2);
     private Duration closeTimeout = Duration.ofSeconds(30);
     private String peerSecret;
+    private String attemptsTopic;
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
     private Builder() {}
@@ -176,6 +180,12 @@ public record TelemetryConfig(
       return this;
     }
 
+    /** Aggregates attempt telemetry from this topic ({@code ferry.attempts}); null: none. */
+    public Builder attemptsTopic(String topic) {
+      this.attemptsTopic = topic;
+      return this;
+    }
+
     public Builder kafkaProperty(String key, String value) {
       this.kafkaProperties.put(key, value);
       return this;
@@ -202,7 +212,8 @@ public record TelemetryConfig(
           topicPollInterval,
           closeTimeout,
           peerSecret,
-          kafkaProperties);
+          kafkaProperties,
+          attemptsTopic);
     }
   }
 }

@@ -9,19 +9,25 @@ import dev.ferry.telemetry.anomaly.AnomalyQueries;
 import dev.ferry.telemetry.anomaly.AnomalyTopology;
 import dev.ferry.telemetry.anomaly.LinkScore;
 import dev.ferry.telemetry.anomaly.LocalAnomalyQueries;
+import dev.ferry.telemetry.attempts.AttemptMetricsCollector;
+import dev.ferry.telemetry.attempts.AttemptStats;
+import dev.ferry.telemetry.attempts.AttemptTopology;
 import dev.ferry.telemetry.metrics.TransferMetricsCollector;
 import dev.ferry.telemetry.query.ClusterQueries;
 import dev.ferry.telemetry.query.LocalStoreQueries;
 import dev.ferry.telemetry.query.TelemetryPeerServer;
 import dev.ferry.telemetry.query.TelemetryQueries;
+import dev.ferry.telemetry.query.TelemetryUnavailableException;
 import dev.ferry.telemetry.streams.TransferTopology;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -36,6 +42,7 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.errors.MissingSourceTopicException;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.QueryableStoreType;
 import org.apache.kafka.streams.state.QueryableStoreTypes;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
@@ -95,6 +102,7 @@ public final class TelemetryService implements TelemetryRole {
   private final AnomalyTopology.Options anomalies; // null: no anomaly detection
   private final AnomalyQueries anomalyQueries;
   private final AnomalyMetricsCollector anomalyCollector;
+  private final AttemptMetricsCollector attemptCollector;
   private TelemetryPeerServer peerServer; // guarded by lock
   private volatile int inputPartitions;
   private final Object lock = new Object();
@@ -155,6 +163,7 @@ public final class TelemetryService implements TelemetryRole {
               }
             });
     this.anomalyCollector = new AnomalyMetricsCollector(anomalyQueries);
+    this.attemptCollector = new AttemptMetricsCollector(this::attemptTotals);
     this.config = config;
     this.local =
         new LocalStoreQueries(
@@ -205,6 +214,12 @@ public final class TelemetryService implements TelemetryRole {
       Topology topology = TransferTopology.build(config.topology());
       if (anomalies != null) {
         AnomalyTopology.addTo(topology, anomalies);
+      }
+      if (config.attemptsTopic() != null) {
+        AttemptTopology.addTo(
+            topology,
+            AttemptTopology.Options.defaults()
+                .withTopics(config.attemptsTopic(), config.topology().deadLetterTopic()));
       }
       KafkaStreams s = new KafkaStreams(topology, streamsProperties());
       s.setUncaughtExceptionHandler(
@@ -263,6 +278,9 @@ public final class TelemetryService implements TelemetryRole {
     Set<String> topics = new HashSet<>();
     topics.add(config.topology().inputTopic());
     topics.add(config.topology().deadLetterTopic());
+    if (config.attemptsTopic() != null) {
+      topics.add(config.attemptsTopic());
+    }
     if (config.topology().linkStatsTopic() != null) {
       topics.add(config.topology().linkStatsTopic());
     }
@@ -418,6 +436,32 @@ public final class TelemetryService implements TelemetryRole {
    */
   public MultiCollector anomalyMetricsCollector() {
     return anomalyCollector;
+  }
+
+  /**
+   * The Prometheus collector of attempt totals ({@link AttemptMetricsCollector}); exports nothing
+   * without an attempts topic or while not running. The same instance on every call.
+   */
+  public MultiCollector attemptMetricsCollector() {
+    return attemptCollector;
+  }
+
+  /** This instance's attempt totals per link (its partitions of {@code ferry.attempts}). */
+  public Map<LinkKey, AttemptStats> attemptTotals() {
+    if (config.attemptsTopic() == null) {
+      throw new TelemetryUnavailableException("attempt aggregation is off in this process", null);
+    }
+    Map<LinkKey, AttemptStats> out = new TreeMap<>();
+    try (KeyValueIterator<LinkKey, AttemptStats> it =
+        store(
+                AttemptTopology.TOTALS_STORE,
+                QueryableStoreTypes.<LinkKey, AttemptStats>keyValueStore())
+            .all()) {
+      it.forEachRemaining(kv -> out.put(kv.key, kv.value));
+    } catch (InvalidStateStoreException e) {
+      throw new TelemetryUnavailableException("attempt totals: " + e.getMessage(), e);
+    }
+    return out;
   }
 
   /** Whether this service runs anomaly detection. */

@@ -21,6 +21,8 @@ import java.util.UUID;
  *     expired, or the results could not be delivered)
  * @param errorClass the error class of the first failed file in lease order; null when none failed
  * @param retryableFailures files whose failure another attempt may fix
+ * @param tenant the job's tenant id, from the dispatch; null when the task came without one (the
+ *     telemetry role cannot count such an attempt per tenant and sends it to the dead letters)
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record AttemptFinished(
@@ -37,7 +39,8 @@ public record AttemptFinished(
     long durationMillis,
     String outcome,
     String errorClass,
-    int retryableFailures) {
+    int retryableFailures,
+    String tenant) {
 
   /** The wire names of {@link #outcome()}. */
   public enum Outcome {

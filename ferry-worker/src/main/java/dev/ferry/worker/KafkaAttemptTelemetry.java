@@ -116,7 +116,7 @@ final class KafkaAttemptTelemetry implements AttemptTelemetry {
               EventTypes.ATTEMPT_FINISHED,
               Envelope.SPEC_VERSION,
               clock.instant(),
-              null, // the lease does not carry the tenant
+              event.tenant(),
               event.taskId().toString(),
               EventTypes.schemaV1(EventTypes.ATTEMPT_FINISHED),
               json.valueToTree(event));

@@ -474,7 +474,8 @@ public final class Worker implements AutoCloseable {
             execution.durationMillis(),
             wire.wireName(),
             errorClass,
-            retryable);
+            retryable,
+            task.tenant());
     try {
       telemetry.attemptFinished(event);
     } catch (RuntimeException e) {
@@ -633,7 +634,7 @@ public final class Worker implements AutoCloseable {
       if (task == null || task.taskId() == null || task.attempt() < 1) {
         return rejected(where, "task.dispatched without task id or attempt");
       }
-      return Optional.of(task);
+      return Optional.of(task.tenant() == null ? task.withTenant(envelope.tenant()) : task);
     } catch (JacksonException | IllegalArgumentException | NullPointerException e) {
       return rejected(where, "unreadable: " + e.getMessage());
     }

@@ -59,7 +59,8 @@ class KafkaAttemptTelemetryTest {
         120,
         outcome,
         "checksum-mismatch",
-        1);
+        1,
+        "tenant-7");
   }
 
   @Test
@@ -78,6 +79,7 @@ class KafkaAttemptTelemetryTest {
     assertThat(envelope.source()).isEqualTo("/ferry/worker/worker-1");
     assertThat(envelope.subject()).isEqualTo(event.taskId().toString());
     assertThat(envelope.time()).isEqualTo(clock.instant());
+    assertThat(envelope.tenant()).as("counted per tenant by telemetry").isEqualTo("tenant-7");
     assertThat(Json.mapper().treeToValue(envelope.data(), AttemptFinished.class)).isEqualTo(event);
     assertThat(envelope.data().get("errorClass").asString()).isEqualTo("checksum-mismatch");
     assertThat(envelope.data().get("bytesOnWire").asLong()).isEqualTo(4096);

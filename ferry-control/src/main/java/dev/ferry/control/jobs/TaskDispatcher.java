@@ -129,7 +129,7 @@ public class TaskDispatcher {
         EventTypes.TASK_DISPATCHED,
         tenant,
         taskId.toString(),
-        new TaskDispatched(taskId, jobId, attempt, sourceSite, destSite));
+        new TaskDispatched(taskId, jobId, attempt, sourceSite, destSite, tenant.toString()));
   }
 
   /**
