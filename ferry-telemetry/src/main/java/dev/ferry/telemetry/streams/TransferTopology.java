@@ -53,9 +53,8 @@ import org.apache.kafka.streams.state.Stores;
  *       when configured); {@value #WINDOW_MARK_STORE} remembers up to where, per partition.
  * </ol>
  *
- * <p>Extension seam for {@code ferry.attempts} (not consumed yet): a second source keyed by link
- * with the same partition count can join this sub-topology and feed its own accumulator and stores;
- * nothing here depends on it.
+ * <p>{@code ferry.attempts} is counted by a sub-topology of its own ({@link
+ * dev.ferry.telemetry.attempts.AttemptTopology}); nothing here depends on it.
  */
 public final class TransferTopology {
 
