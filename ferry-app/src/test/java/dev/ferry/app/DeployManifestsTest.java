@@ -69,7 +69,11 @@ class DeployManifestsTest {
           "ferry_transfer_duration_seconds_count",
           "ferry_site_last_transfer_timestamp_seconds",
           "ferry_link_anomaly_score",
-          "ferry_consistency_drift");
+          "ferry_consistency_drift",
+          "ferry_attempts_total",
+          "ferry_attempt_retries_total",
+          "ferry_attempt_wire_bytes_total",
+          "ferry_attempt_failures_total");
 
   /** Dashboards may also use the control plane's callback counter and Micrometer's JVM metrics. */
   static final Set<String> DASHBOARD_METRICS =
