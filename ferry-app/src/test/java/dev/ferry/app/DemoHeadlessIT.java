@@ -36,6 +36,9 @@ class DemoHeadlessIT {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx768m");
+    // every scored window in the log (link, features, score, grade): if a healthy link is ever
+    // flagged, target/demo-headless.log says which window and why
+    cmd.add("-Dlogging.level.dev.ferry.telemetry.anomaly=DEBUG");
     cmd.addAll(
         List.of(
             "-jar",
