@@ -26,6 +26,14 @@ import java.util.Map;
  *     of anomaly score with throughput. 3 to 1,000
  * @param randomSeed the base of each link's seed (mixed with the link's name), so that a link's
  *     scores are reproducible run after run
+ * @param throughputDrop how many times below the link's usual throughput (the lower quartile of its
+ *     16 most recent unflagged windows) a window's median throughput must be for a slowdown to
+ *     count. 1 to 100
+ * @param durationRise how many times above the link's usual p95 duration (the longest p95 of its 16
+ *     most recent unflagged windows) a window's p95 must be for slow transfers to count. 1 to 100
+ * @param failureRise how far above the link's usual failure ratio (the median of its recent
+ *     unflagged windows) a window's failure ratio must be for failures to count, as a fraction of
+ *     all transfers. 0 to 1
  */
 public record AnomalyOptions(
     boolean enabled,
@@ -36,7 +44,10 @@ public record AnomalyOptions(
     double zFactor,
     Duration retention,
     int correlationWindows,
-    long randomSeed) {
+    long randomSeed,
+    double throughputDrop,
+    double durationRise,
+    double failureRise) {
 
   public AnomalyOptions {
     range("warmUpWindows", warmUpWindows, 8, 1_000);
@@ -52,6 +63,15 @@ public record AnomalyOptions(
     if (retention == null || retention.toMinutes() < 1) {
       throw new IllegalArgumentException("retention must be at least 1 minute, got " + retention);
     }
+    if (!(throughputDrop >= 1 && throughputDrop <= 100)) {
+      throw new IllegalArgumentException("throughputDrop must be 1 to 100, got " + throughputDrop);
+    }
+    if (!(durationRise >= 1 && durationRise <= 100)) {
+      throw new IllegalArgumentException("durationRise must be 1 to 100, got " + durationRise);
+    }
+    if (!(failureRise >= 0 && failureRise <= 1)) {
+      throw new IllegalArgumentException("failureRise must be 0 to 1, got " + failureRise);
+    }
   }
 
   private static void range(String name, int v, int min, int max) {
@@ -62,19 +82,23 @@ public record AnomalyOptions(
 
   /**
    * Enabled; 12 windows of warm-up, 64 points × 50 trees, threshold 4 deviations above the mean
-   * score, grade ≥ 0.5, kept for 7 days, correlation over 30 windows. Chosen with the scenarios of
-   * {@code docs/anomalies.md}: they keep false alarms of healthy links near 1 % while flagging a 5×
-   * throughput drop or 30 % failures within 3 windows.
+   * score, grade ≥ 0.5, kept for 7 days, correlation over 30 windows; a flagged window must also
+   * show throughput at least 3× below usual, p95 duration at least 5× above usual, or failures at
+   * least 10 points above usual. Chosen with the scenarios of {@code docs/anomalies.md}: healthy
+   * links raise about 0.03 % false alarms while a 5× throughput drop or 30 % failures are flagged
+   * within 1 to 2 windows.
    */
   public static AnomalyOptions defaults() {
-    return new AnomalyOptions(true, 12, 64, 50, 0.5, 4.0, Duration.ofDays(7), 30, 0x5EEDL);
+    return new AnomalyOptions(
+        true, 12, 64, 50, 0.5, 4.0, Duration.ofDays(7), 30, 0x5EEDL, 3.0, 5.0, 0.1);
   }
 
   /**
    * The defaults overridden by whichever of these keys {@code properties} holds: {@code
    * ferry.telemetry.anomaly.enabled}, {@code .warm-up-windows}, {@code .sample-size}, {@code
    * .trees}, {@code .grade-threshold}, {@code .z-factor}, {@code .retention} (ISO-8601, e.g. {@code
-   * P7D}), {@code .correlation-windows}, {@code .random-seed}.
+   * P7D}), {@code .correlation-windows}, {@code .random-seed}, {@code .throughput-drop}, {@code
+   * .duration-rise}, {@code .failure-rise}.
    *
    * @throws IllegalArgumentException naming the key when a value does not parse or is out of range
    */
@@ -92,7 +116,10 @@ public record AnomalyOptions(
           Duration.parse(properties.getOrDefault(p + "retention", d.retention.toString())),
           Integer.parseInt(
               properties.getOrDefault(p + "correlation-windows", "" + d.correlationWindows)),
-          Long.parseLong(properties.getOrDefault(p + "random-seed", "" + d.randomSeed)));
+          Long.parseLong(properties.getOrDefault(p + "random-seed", "" + d.randomSeed)),
+          Double.parseDouble(properties.getOrDefault(p + "throughput-drop", "" + d.throughputDrop)),
+          Double.parseDouble(properties.getOrDefault(p + "duration-rise", "" + d.durationRise)),
+          Double.parseDouble(properties.getOrDefault(p + "failure-rise", "" + d.failureRise)));
     } catch (RuntimeException e) {
       throw new IllegalArgumentException(
           "invalid anomaly detection setting (" + p + "*): " + e.getMessage(), e);
@@ -109,7 +136,10 @@ public record AnomalyOptions(
         zFactor,
         retention,
         correlationWindows,
-        randomSeed);
+        randomSeed,
+        throughputDrop,
+        durationRise,
+        failureRise);
   }
 
   public AnomalyOptions withWarmUpWindows(int v) {
@@ -122,7 +152,10 @@ public record AnomalyOptions(
         zFactor,
         retention,
         correlationWindows,
-        randomSeed);
+        randomSeed,
+        throughputDrop,
+        durationRise,
+        failureRise);
   }
 
   public AnomalyOptions withSampleSize(int v) {
@@ -135,7 +168,10 @@ public record AnomalyOptions(
         zFactor,
         retention,
         correlationWindows,
-        randomSeed);
+        randomSeed,
+        throughputDrop,
+        durationRise,
+        failureRise);
   }
 
   public AnomalyOptions withNumberOfTrees(int v) {
@@ -148,7 +184,10 @@ public record AnomalyOptions(
         zFactor,
         retention,
         correlationWindows,
-        randomSeed);
+        randomSeed,
+        throughputDrop,
+        durationRise,
+        failureRise);
   }
 
   public AnomalyOptions withGradeThreshold(double v) {
@@ -161,7 +200,10 @@ public record AnomalyOptions(
         zFactor,
         retention,
         correlationWindows,
-        randomSeed);
+        randomSeed,
+        throughputDrop,
+        durationRise,
+        failureRise);
   }
 
   public AnomalyOptions withZFactor(double v) {
@@ -174,7 +216,10 @@ public record AnomalyOptions(
         v,
         retention,
         correlationWindows,
-        randomSeed);
+        randomSeed,
+        throughputDrop,
+        durationRise,
+        failureRise);
   }
 
   public AnomalyOptions withRetention(Duration v) {
@@ -187,7 +232,10 @@ public record AnomalyOptions(
         zFactor,
         v,
         correlationWindows,
-        randomSeed);
+        randomSeed,
+        throughputDrop,
+        durationRise,
+        failureRise);
   }
 
   public AnomalyOptions withCorrelationWindows(int v) {
@@ -200,7 +248,10 @@ public record AnomalyOptions(
         zFactor,
         retention,
         v,
-        randomSeed);
+        randomSeed,
+        throughputDrop,
+        durationRise,
+        failureRise);
   }
 
   public AnomalyOptions withRandomSeed(long v) {
@@ -213,6 +264,57 @@ public record AnomalyOptions(
         zFactor,
         retention,
         correlationWindows,
+        v,
+        throughputDrop,
+        durationRise,
+        failureRise);
+  }
+
+  public AnomalyOptions withThroughputDrop(double v) {
+    return new AnomalyOptions(
+        enabled,
+        warmUpWindows,
+        sampleSize,
+        numberOfTrees,
+        gradeThreshold,
+        zFactor,
+        retention,
+        correlationWindows,
+        randomSeed,
+        v,
+        durationRise,
+        failureRise);
+  }
+
+  public AnomalyOptions withDurationRise(double v) {
+    return new AnomalyOptions(
+        enabled,
+        warmUpWindows,
+        sampleSize,
+        numberOfTrees,
+        gradeThreshold,
+        zFactor,
+        retention,
+        correlationWindows,
+        randomSeed,
+        throughputDrop,
+        v,
+        failureRise);
+  }
+
+  public AnomalyOptions withFailureRise(double v) {
+    return new AnomalyOptions(
+        enabled,
+        warmUpWindows,
+        sampleSize,
+        numberOfTrees,
+        gradeThreshold,
+        zFactor,
+        retention,
+        correlationWindows,
+        randomSeed,
+        throughputDrop,
+        durationRise,
         v);
   }
 }

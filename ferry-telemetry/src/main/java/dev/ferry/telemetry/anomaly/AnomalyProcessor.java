@@ -107,9 +107,21 @@ final class AnomalyProcessor implements Processor<String, byte[], String, byte[]
       cache.put(link, detector); // unchanged
     }
     if (verdict instanceof Verdict.WarmingUp w) {
+      log.debug("window {} of {}: warming up ({}), {}", window.start(), link, w.seen(), features);
       models.put(link, detector.toBytes());
       latest.put(link, before.warmingUp(window.start(), window.end(), w.seen()));
     } else if (verdict instanceof Verdict.Scored s) {
+      if (log.isDebugEnabled()) {
+        // every scored window, for tuning: what the forest made of it and whether the rule agreed
+        log.debug(
+            "window {} of {}: score {}, grade {}, anomaly {}, {}",
+            window.start(),
+            link,
+            String.format(java.util.Locale.ROOT, "%.2f", s.score()),
+            String.format(java.util.Locale.ROOT, "%.2f", s.grade()),
+            s.anomaly(),
+            features);
+      }
       models.put(link, detector.toBytes());
       latest.put(
           link,
@@ -163,7 +175,7 @@ final class AnomalyProcessor implements Processor<String, byte[], String, byte[]
             options.clock().instant());
     anomalies.put(link, a, w.start().toEpochMilli());
     log.info(
-        "anomaly on {} in window {}: score {}, grade {}, {} {} (expected {})",
+        "anomaly on {} in window {}: score {}, grade {}, {} {} (usual {})",
         link,
         w.start(),
         String.format(java.util.Locale.ROOT, "%.2f", s.score()),

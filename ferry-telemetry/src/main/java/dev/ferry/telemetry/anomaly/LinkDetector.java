@@ -19,6 +19,8 @@ import java.io.ObjectOutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -32,6 +34,20 @@ import java.util.UUID;
  * forest then normalizes each dimension by its running mean and deviation. No shingling (shingle
  * size 1): each window is judged on its own, so a degraded window can be flagged as soon as it
  * closes rather than after several.
+ *
+ * <p><b>Confirmation.</b> The forest finds windows <em>unusual</em> (grade ≥ {@link
+ * AnomalyOptions#gradeThreshold()}); unusual is not the same as sick. On its own it flagged about 1
+ * % of healthy windows, mostly windows that were better than usual (throughput up, because the
+ * window held larger files) or a p95 duration that followed the file sizes. So a window is an
+ * anomaly only when the forest finds it unusual <em>and</em> it is worse than the link's usual in a
+ * way an operator would act on: median throughput at least {@link AnomalyOptions#throughputDrop()}×
+ * below the lower quartile of the link's recent unflagged windows, or p95 duration at least {@link
+ * AnomalyOptions#durationRise()}× above the longest of them, or a failure ratio at least {@link
+ * AnomalyOptions#failureRise()} above their median. The reference is the link's last {@value
+ * #REFERENCE_WINDOWS} unflagged windows (warm-up included), kept in the model's bytes; the feature
+ * blamed is the one that broke its bar, and {@code expected} is that usual window. The rule needs
+ * no persistence over several windows, so detection is not delayed: docs/anomalies.md has the
+ * numbers.
  *
  * <p><b>Warm-up.</b> The first {@link AnomalyOptions#warmUpWindows()} windows are learnt from and
  * answered {@link Verdict.WarmingUp}; the forest's {@code outputAfter} is the same number, so its
@@ -53,7 +69,34 @@ import java.util.UUID;
  * <p>Not thread-safe: one link's windows are scored by one thread (the stream task owning it).
  */
 public final class LinkDetector {
-  private static final byte FORMAT = 1;
+  /** Format 2 adds the reference windows; format 1 models are read with an empty reference. */
+  private static final byte FORMAT = 2;
+
+  private static final byte FORMAT_1 = 1;
+
+  /**
+   * Recent unflagged windows kept as the link's reference for the confirmation rule: enough for
+   * stable quartiles, few enough to follow a link whose normal moves (16 minutes in production).
+   */
+  static final int REFERENCE_WINDOWS = 16;
+
+  /**
+   * Quantile of the reference's throughputs a slowdown is measured from: the lower quartile, so a
+   * link whose windows alternate between small files (slow) and large ones (fast) is compared with
+   * its slow mode, not its average.
+   */
+  static final double THROUGHPUT_QUANTILE = 0.25;
+
+  /**
+   * Quantile of the reference's p95 durations a rise is measured from: the longest. The p95 of a
+   * window follows its file sizes as much as the link's speed (the scenarios' healthy windows vary
+   * by 3× from sizes alone), so only a p95 far beyond anything recent counts.
+   */
+  static final double DURATION_QUANTILE = 1.0;
+
+  /** Quantile of the reference's failure ratios a rise is measured from: the median. */
+  static final double FAILURE_QUANTILE = 0.5;
+
   private static final int DIMENSIONS = Feature.values().length;
 
   /**
@@ -77,10 +120,17 @@ public final class LinkDetector {
   private long windowsSeen;
   private long lastWindowStart = Long.MIN_VALUE;
   private WindowFeatures last;
+  private final ArrayDeque<WindowFeatures> reference;
 
   /** A fresh model for {@code link} (any stable name: it seeds the forest). */
   public LinkDetector(String link, AnomalyOptions options) {
-    this(options, newForest(options, seed(options, link)), 0, Long.MIN_VALUE, null);
+    this(
+        options,
+        newForest(options, seed(options, link)),
+        0,
+        Long.MIN_VALUE,
+        null,
+        new ArrayDeque<>());
   }
 
   private LinkDetector(
@@ -88,7 +138,9 @@ public final class LinkDetector {
       ThresholdedRandomCutForest forest,
       long windowsSeen,
       long lastWindowStart,
-      WindowFeatures last) {
+      WindowFeatures last,
+      ArrayDeque<WindowFeatures> reference) {
+    this.reference = reference;
     this.options = Objects.requireNonNull(options, "options");
     this.forest = forest;
     this.windowsSeen = windowsSeen;
@@ -151,17 +203,91 @@ public final class LinkDetector {
     last = features;
     AnomalyDescriptor d = forest.process(toPoint(features), windowsSeen);
     if (windowsSeen <= options.warmUpWindows()) {
+      remember(features);
       return new Verdict.WarmingUp(windowsSeen, options.warmUpWindows());
     }
     double grade = d.getAnomalyGrade();
-    boolean anomaly = grade >= options.gradeThreshold();
+    Feature harm = grade >= options.gradeThreshold() ? harm(features, d) : null;
+    boolean anomaly = harm != null;
+    WindowFeatures usual = anomaly ? usual() : null;
+    if (!anomaly) {
+      remember(features);
+    }
     return new Verdict.Scored(
-        d.getRCFScore(),
-        grade,
-        anomaly,
-        blame(d, features),
-        anomaly ? expected(d) : null,
-        windowsSeen);
+        d.getRCFScore(), grade, anomaly, anomaly ? harm : blame(d, features), usual, windowsSeen);
+  }
+
+  private void remember(WindowFeatures f) {
+    reference.addLast(f);
+    while (reference.size() > REFERENCE_WINDOWS) {
+      reference.removeFirst();
+    }
+  }
+
+  /** The link's usual window: per feature, the reference quantile the rule compares with. */
+  private WindowFeatures usual() {
+    if (reference.isEmpty()) {
+      return null;
+    }
+    return new WindowFeatures(
+        quantile(Feature.THROUGHPUT, THROUGHPUT_QUANTILE),
+        quantile(Feature.P95_DURATION, DURATION_QUANTILE),
+        quantile(Feature.FAILURE_RATIO, FAILURE_QUANTILE),
+        Math.round(quantile(Feature.TRANSFERS, 0.5)));
+  }
+
+  private double quantile(Feature f, double q) {
+    double[] v = new double[reference.size()];
+    int i = 0;
+    for (WindowFeatures w : reference) {
+      v[i++] = w.get(f);
+    }
+    Arrays.sort(v);
+    double pos = q * (v.length - 1);
+    int lo = (int) Math.floor(pos);
+    int hi = Math.min(v.length - 1, lo + 1);
+    return v[lo] + (pos - lo) * (v[hi] - v[lo]);
+  }
+
+  /**
+   * The confirmation rule: of the features that moved the harmful way beyond their bar (throughput
+   * down by {@link AnomalyOptions#throughputDrop()}, p95 duration up by {@link
+   * AnomalyOptions#durationRise()}, failure ratio up by {@link AnomalyOptions#failureRise()}, each
+   * against the link's {@link #usual()} window), the one with the largest attribution of the score;
+   * null when none did, and then the window is not an anomaly whatever its grade.
+   */
+  private Feature harm(WindowFeatures f, AnomalyDescriptor d) {
+    WindowFeatures u = usual();
+    if (u == null) {
+      return null;
+    }
+    boolean slower =
+        f.throughputBytesPerSecond() * options.throughputDrop() <= u.throughputBytesPerSecond()
+            && u.throughputBytesPerSecond() > 0;
+    boolean longer =
+        f.p95DurationSeconds() >= u.p95DurationSeconds() * options.durationRise()
+            && f.p95DurationSeconds() > 0;
+    boolean failing =
+        f.failureRatio() >= u.failureRatio() + options.failureRise() && f.failureRatio() > 0;
+    if (!slower && !longer && !failing) {
+      return null;
+    }
+    double[] w = attribution(d);
+    Feature best = null;
+    for (Feature c :
+        new Feature[] {Feature.FAILURE_RATIO, Feature.THROUGHPUT, Feature.P95_DURATION}) {
+      boolean harmful =
+          switch (c) {
+            case THROUGHPUT -> slower;
+            case P95_DURATION -> longer;
+            case FAILURE_RATIO -> failing;
+            case TRANSFERS -> false;
+          };
+      if (harmful && (best == null || (w != null && w[c.ordinal()] > w[best.ordinal()]))) {
+        best = c;
+      }
+    }
+    return best;
   }
 
   private static double[] toPoint(WindowFeatures f) {
@@ -173,19 +299,28 @@ public final class LinkDetector {
     };
   }
 
-  /** The feature with the largest attribution of the score. */
-  private static Feature blame(AnomalyDescriptor d, WindowFeatures features) {
+  /** Each input dimension's share of the score, or null when the forest gave none. */
+  private static double[] attribution(AnomalyDescriptor d) {
     double[] weights = d.getRelevantAttribution();
     if (weights == null || weights.length < DIMENSIONS) {
       DiVector a = d.getAttribution();
       if (a == null) {
-        return Feature.THROUGHPUT;
+        return null;
       }
       weights = new double[DIMENSIONS];
       int base = a.getDimensions() - DIMENSIONS; // the newest point of a shingle is last
       for (int i = 0; i < DIMENSIONS; i++) {
         weights[i] = a.getHighLowSum(base + i);
       }
+    }
+    return weights;
+  }
+
+  /** The feature with the largest attribution of the score. */
+  private static Feature blame(AnomalyDescriptor d, WindowFeatures features) {
+    double[] weights = attribution(d);
+    if (weights == null) {
+      return Feature.THROUGHPUT;
     }
     int best = 0;
     for (int i = 1; i < DIMENSIONS; i++) {
@@ -194,22 +329,6 @@ public final class LinkDetector {
       }
     }
     return Feature.values()[best];
-  }
-
-  private static WindowFeatures expected(AnomalyDescriptor d) {
-    if (!d.isExpectedValuesPresent()) {
-      return null;
-    }
-    double[][] list = d.getExpectedValuesList();
-    if (list == null || list.length == 0 || list[0] == null || list[0].length < DIMENSIONS) {
-      return null;
-    }
-    double[] e = list[0];
-    return new WindowFeatures(
-        Math.max(0, Math.expm1(e[0])),
-        Math.max(0, Math.expm1(e[1])),
-        Math.min(1, Math.max(0, e[2])),
-        Math.max(0, Math.round(Math.expm1(e[3]))));
   }
 
   // --- persistence -------------------------------------------------------------------------------
@@ -233,6 +352,13 @@ public final class LinkDetector {
         out.writeDouble(last.failureRatio());
         out.writeLong(last.transfers());
       }
+      out.writeShort(reference.size());
+      for (WindowFeatures r : reference) {
+        out.writeDouble(r.throughputBytesPerSecond());
+        out.writeDouble(r.p95DurationSeconds());
+        out.writeDouble(r.failureRatio());
+        out.writeLong(r.transfers());
+      }
       out.flush();
       ObjectOutputStream o = new ObjectOutputStream(out);
       o.writeObject(new ThresholdedRandomCutForestMapper().toState(forest));
@@ -249,7 +375,7 @@ public final class LinkDetector {
    * cheaply whether the stored bytes moved (or went back, after an aborted transaction).
    */
   public boolean isStateOf(byte[] data) {
-    if (data == null || data.length < 17 || data[0] != FORMAT) {
+    if (data == null || data.length < 17 || (data[0] != FORMAT && data[0] != FORMAT_1)) {
       return false;
     }
     java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(data, 1, 16);
@@ -266,7 +392,7 @@ public final class LinkDetector {
   public static LinkDetector fromBytes(byte[] data, AnomalyOptions options) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(data))) {
       byte format = in.readByte();
-      if (format != FORMAT) {
+      if (format != FORMAT && format != FORMAT_1) {
         throw new IllegalArgumentException("unknown anomaly model format " + format);
       }
       long seen = in.readLong();
@@ -275,6 +401,14 @@ public final class LinkDetector {
       if (in.readBoolean()) {
         last = new WindowFeatures(in.readDouble(), in.readDouble(), in.readDouble(), in.readLong());
       }
+      ArrayDeque<WindowFeatures> reference = new ArrayDeque<>();
+      if (format == FORMAT) {
+        int n = in.readUnsignedShort();
+        for (int i = 0; i < n; i++) {
+          reference.add(
+              new WindowFeatures(in.readDouble(), in.readDouble(), in.readDouble(), in.readLong()));
+        }
+      }
       ThresholdedRandomCutForestState state;
       try (ObjectInputStream o = new ObjectInputStream(in)) {
         o.setObjectInputFilter(LinkDetector::allowed);
@@ -282,7 +416,7 @@ public final class LinkDetector {
       }
       ThresholdedRandomCutForest forest = new ThresholdedRandomCutForestMapper().toModel(state, 0L);
       forest.setZfactor(options.zFactor());
-      return new LinkDetector(options, forest, seen, lastStart, last);
+      return new LinkDetector(options, forest, seen, lastStart, last, reference);
     } catch (IOException | ClassNotFoundException | ClassCastException e) {
       throw new IllegalArgumentException("not an anomaly model: " + e, e);
     }

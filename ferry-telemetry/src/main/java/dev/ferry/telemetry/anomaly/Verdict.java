@@ -26,9 +26,13 @@ public sealed interface Verdict {
    *
    * @param score the forest's anomaly score; around 1 or below is ordinary, higher is stranger
    * @param grade the thresholder's anomaly grade, 0 (normal) to 1
-   * @param anomaly whether {@code grade} reached {@link AnomalyOptions#gradeThreshold()}
-   * @param feature the feature that contributes most to the score (the forest's attribution)
-   * @param expected what the model expected instead, when it could say (anomalies only); else null
+   * @param anomaly whether {@code grade} reached {@link AnomalyOptions#gradeThreshold()} and the
+   *     window is worse than the link's usual beyond a bar (see {@link LinkDetector})
+   * @param feature for an anomaly, the feature that broke its bar; otherwise the feature that
+   *     contributes most to the score (the forest's attribution)
+   * @param expected for an anomaly, the link's usual window the rule compared with (lower quartile
+   *     of throughput, longest p95, median failure ratio and count of its recent unflagged
+   *     windows); else null
    * @param windowsSeen windows the model has seen, this one included
    */
   record Scored(

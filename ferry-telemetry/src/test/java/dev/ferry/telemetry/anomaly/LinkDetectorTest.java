@@ -83,6 +83,88 @@ class LinkDetectorTest {
   }
 
   @Test
+  void shouldNotFlagAWindowThatIsUnusualOnlyForTheBetter() {
+    LinkDetector d = new LinkDetector("t/A->B", options);
+    Workload w = Workload.healthy(3, 2);
+    for (int i = 0; i < 40; i++) {
+      d.score(minute(i), w.window(i));
+    }
+    WindowFeatures usual = d.lastFeatures();
+    // ten times faster, a tenth of the duration, no failures: strange, but nothing to act on
+    WindowFeatures better =
+        new WindowFeatures(
+            usual.throughputBytesPerSecond() * 10, usual.p95DurationSeconds() / 10, 0, 40);
+    Verdict.Scored s = (Verdict.Scored) d.score(minute(40), better);
+    assertThat(s.grade()).as("the forest finds it unusual").isGreaterThanOrEqualTo(0.5);
+    assertThat(s.anomaly()).isFalse();
+    assertThat(s.expected()).isNull();
+  }
+
+  @Test
+  void shouldNotFlagAModestSlowdownButAFiveFoldOne() {
+    LinkDetector d = new LinkDetector("t/A->B", options);
+    Workload w = Workload.healthy(3, 2);
+    for (int i = 0; i < 40; i++) {
+      d.score(minute(i), w.window(i));
+    }
+    WindowFeatures usual = d.lastFeatures();
+    Verdict.Scored halved =
+        (Verdict.Scored)
+            d.score(
+                minute(40),
+                new WindowFeatures(
+                    usual.throughputBytesPerSecond() / 2,
+                    usual.p95DurationSeconds() * 2,
+                    usual.failureRatio(),
+                    usual.transfers()));
+    assertThat(halved.anomaly()).as("%s", halved).isFalse();
+    Verdict.Scored fifth =
+        (Verdict.Scored)
+            d.score(
+                minute(41),
+                new WindowFeatures(
+                    usual.throughputBytesPerSecond() / 5,
+                    usual.p95DurationSeconds() * 5,
+                    usual.failureRatio(),
+                    usual.transfers()));
+    assertThat(fifth.anomaly()).as("%s", fifth).isTrue();
+    assertThat(fifth.feature()).isEqualTo(Feature.THROUGHPUT);
+    assertThat(fifth.expected().throughputBytesPerSecond())
+        .as("the usual throughput it was compared with")
+        .isGreaterThanOrEqualTo(3 * usual.throughputBytesPerSecond() / 5);
+  }
+
+  @Test
+  void shouldReadAFormatOneModelWithAnEmptyReference() throws Exception {
+    LinkDetector original = new LinkDetector("t/A->B", options);
+    Workload w = Workload.healthy(9, 3).failing(50, 0.5);
+    for (int i = 0; i < 30; i++) {
+      original.score(minute(i), w.window(i));
+    }
+    byte[] v2 = original.toBytes();
+    // format 1 had no reference: header (1 + 8 + 8 + 1 + 32 bytes of last features), then the
+    // forest
+    int header = 1 + 8 + 8 + 1 + 32;
+    int refs = ((v2[header] & 0xff) << 8) | (v2[header + 1] & 0xff);
+    assertThat(refs).isEqualTo(16);
+    byte[] v1 = new byte[v2.length - 2 - 32 * refs];
+    System.arraycopy(v2, 0, v1, 0, header);
+    System.arraycopy(v2, header + 2 + 32 * refs, v1, header, v1.length - header);
+    v1[0] = 1;
+    LinkDetector restored = LinkDetector.fromBytes(v1, options);
+    assertThat(restored.isStateOf(v1)).isTrue();
+    assertThat(restored.windowsSeen()).isEqualTo(30);
+    // the reference refills from the windows after the upgrade, and the failures are flagged
+    Integer flaggedAt = null;
+    for (int i = 30; i < 53 && flaggedAt == null; i++) {
+      if (restored.score(minute(i), w.window(i)) instanceof Verdict.Scored s && s.anomaly()) {
+        flaggedAt = i;
+      }
+    }
+    assertThat(flaggedAt).isBetween(50, 52);
+  }
+
+  @Test
   void shouldGiveTheSameScoresForTheSameWindows() {
     assertThat(scores(new LinkDetector("t/A->B", options), 40))
         .isEqualTo(scores(new LinkDetector("t/A->B", options), 40));
