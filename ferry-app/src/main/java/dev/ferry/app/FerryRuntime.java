@@ -96,9 +96,17 @@ public final class FerryRuntime implements AutoCloseable {
       // Anomaly detection reads the closed windows from ferry.link-stats; settings from system
       // properties ferry.telemetry.anomaly.* (see AnomalyOptions.fromProperties)
       AnomalyOptions anomalies = AnomalyOptions.fromProperties(systemProperties());
+      TelemetryConfig.Builder telemetryConfig = TelemetryConfig.builder();
+      if (embedded) {
+        // Idle cost (docs/benchmarks.md, "Demo footprint"): an idle stream thread wakes every
+        // poll.ms (100 ms by default) to run punctuators and check for commits; this topology has
+        // no wall-clock punctuators and a record ends the wait at once, so in the single-process
+        // embedded mode a longer wait costs no latency.
+        telemetryConfig.kafkaProperty("poll.ms", "1000");
+      }
       telemetryService =
           new TelemetryService(
-              TelemetryConfig.builder()
+              telemetryConfig
                   .bootstrapServers(kafkaBootstrap)
                   .stateDir(o.dataDir.toAbsolutePath().resolve("telemetry"))
                   .topology(
