@@ -3,10 +3,16 @@
 #
 #   bench/run-demo-footprint.sh
 #
-# For each repeat, in a fresh temporary data directory:
+# The demo runs through the ./ferry launcher (FERRY_JAR set, so it does not build), as a user runs
+# it: from the extracted jar, C1 only, with the AppCDS archive the launcher keeps (see ./ferry).
+# First, one run in its own data directory writes that archive when it stops ("first run after a
+# build"; skipped when the archive exists). Then for each repeat, in a fresh temporary data
+# directory:
 #   1. cold start: `ferry demo --rate 0 --no-faults` on an empty data dir (PostgreSQL initdb,
 #      Kafka format, migrations, topics, tenant, servers, datasets, SITE_C seed job), timed from
-#      process start to the demo's "ferry demo: ready" line;
+#      process start to the demo's "ferry demo: ready" line, and the CPU time the JVM had used by
+#      then (user+sys: what the start costs, much less sensitive to a loaded machine than the
+#      wall-clock time);
 #   2. idle: after SETTLE seconds, CPU time of the JVM plus every embedded PostgreSQL process over
 #      IDLE seconds, as % of one core (utime+stime from /proc, children included), and memory:
 #      PSS (proportional set size, /proc/<pid>/smaps_rollup, which counts PostgreSQL's shared
@@ -20,6 +26,8 @@
 #   REPEATS=3      runs (medians reported)      SETTLE=60   seconds after ready before sampling
 #   IDLE=60        seconds of CPU sampling      FERRY_JAR   measure this jar instead of building
 #   FERRY_JAVA_OPTS extra JVM options            KEEP=1      keep the temporary directory
+#   PLAIN=1        run `java $FERRY_JAVA_OPTS -jar $FERRY_JAR` instead of the launcher (the way
+#                  this benchmark ran before the launcher's start-up options, for comparison)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -75,8 +83,14 @@ start_demo() {
   local data="$1" log="$2" t0 t
   t0="$(now)"
   # setsid: a background job of a non-interactive shell ignores SIGINT; the demo stops on SIGTERM.
-  setsid java ${FERRY_JAVA_OPTS:-} -jar "$jar" demo --rate 0 --no-faults --port 0 \
-    --data-dir "$data" >"$log" 2>&1 &
+  # The launcher execs java, so $pid is the JVM's.
+  if [ "${PLAIN:-}" = 1 ]; then
+    setsid java ${FERRY_JAVA_OPTS:-} -jar "$jar" demo --rate 0 --no-faults --port 0 \
+      --data-dir "$data" >"$log" 2>&1 &
+  else
+    FERRY_JAR="$jar" setsid "$repo/ferry" demo --rate 0 --no-faults --port 0 \
+      --data-dir "$data" >"$log" 2>&1 &
+  fi
   pid=$!
   while ! grep -q '^ferry demo: ready' "$log" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || { tail -30 "$log" >&2; die "the demo exited before it was ready"; }
@@ -85,6 +99,7 @@ start_demo() {
     sleep 0.1
   done
   ready="$(printf '%.1f' "$(echo "$(now) - $t0" | bc)")"
+  ready_cpu="$(printf '%.1f' "$(echo "$(cpu_ticks "$pid") / $hz" | bc -l)")"
 }
 
 # The JVM and every PostgreSQL process of data dir $1.
@@ -120,15 +135,25 @@ mem_kib() { # $1 = Pss or Rss; summed over the remaining args
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
 hz="$(getconf CLK_TCK)"
-cold=() warm=() cpu=() pss=() rss=() jvm_pss=()
+cold=() warm=() cold_cpu=() warm_cpu=() cpu=() pss=() rss=() jvm_pss=()
+first="" first_cpu="" first_stop=""
 say "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "${PLAIN:-}" != 1 ] && ! ls "${jar%.jar}-extracted"/demo-*.jsa >/dev/null 2>&1; then
+  say "first run after a build (extracts the jar, writes the CDS archive as it stops)"
+  start_demo "$work/first" "$work/first.log"
+  first="$ready" first_cpu="$ready_cpu"
+  t="$(now)"
+  stop_demo
+  first_stop="$(printf '%.1f' "$(echo "$(now) - $t" | bc)")"
+  say "  ready after $first s (JVM CPU $first_cpu s); stopped in $first_stop s"
+fi
 for i in $(seq 1 "$REPEATS"); do
   data="$work/run-$i"
   say "run $i/$REPEATS: cold start in $data"
   start_demo "$data" "$work/run-$i-cold.log"
   s="$ready"
-  cold+=("$s")
-  say "  ready after $s s; settling $SETTLE s"
+  cold+=("$s") cold_cpu+=("$ready_cpu")
+  say "  ready after $s s (JVM CPU $ready_cpu s); settling $SETTLE s"
   sleep "$SETTLE"
   mapfile -t procs < <(processes "$data")
   a="$(cpu_ticks "${procs[@]}")"
@@ -144,13 +169,15 @@ for i in $(seq 1 "$REPEATS"); do
   stop_demo
   start_demo "$data" "$work/run-$i-warm.log"
   s="$ready"
-  warm+=("$s")
-  say "  warm start (same data dir): ready after $s s"
+  warm+=("$s") warm_cpu+=("$ready_cpu")
+  say "  warm start (same data dir): ready after $s s (JVM CPU $ready_cpu s)"
   stop_demo
 done
 
 m_cold="$(printf '%s\n' "${cold[@]}" | median)"
 m_warm="$(printf '%s\n' "${warm[@]}" | median)"
+m_cold_cpu="$(printf '%s\n' "${cold_cpu[@]}" | median)"
+m_warm_cpu="$(printf '%s\n' "${warm_cpu[@]}" | median)"
 m_cpu="$(printf '%s\n' "${cpu[@]}" | median)"
 m_pss="$(printf '%s\n' "${pss[@]}" | median)"
 m_rss="$(printf '%s\n' "${rss[@]}" | median)"
@@ -161,13 +188,18 @@ verdict() { if [ "$(echo "$1" | bc)" = 1 ]; then echo "holds"; else echo "MISSED
   echo "# ferry demo footprint, $stamp UTC"
   echo
   echo "Machine: $(nproc) cores ($(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), load average at the end $(cut -d' ' -f1-3 /proc/loadavg); $(java -version 2>&1 | head -1)."
-  echo "Jar: $jar ($(du -m "$jar" | cut -f1) MiB). JVM options: ${FERRY_JAVA_OPTS:-(none)}."
+  echo "Jar: $jar ($(du -m "$jar" | cut -f1) MiB). $(if [ "${PLAIN:-}" = 1 ]; then echo "Run as java -jar (PLAIN=1)"; else echo "Run through ./ferry (extracted jar, C1 only, AppCDS)"; fi); extra JVM options: ${FERRY_JAVA_OPTS:-(none)}."
   echo "Command: bench/run-demo-footprint.sh (REPEATS=$REPEATS SETTLE=$SETTLE IDLE=$IDLE)"
   echo
   echo "| measure | median | runs | target |"
   echo "|---|---|---|---|"
   echo "| cold start, empty data dir (process start → ready) | ${m_cold} s | ${cold[*]} | < 20 s: $(verdict "$m_cold < 20") |"
   echo "| warm start, same data dir | ${m_warm} s | ${warm[*]} | < 20 s: $(verdict "$m_warm < 20") |"
+  echo "| JVM CPU time by ready (with finished children: initdb, pg_ctl), cold start | ${m_cold_cpu} s | ${cold_cpu[*]} | |"
+  echo "| JVM CPU time by ready, warm start | ${m_warm_cpu} s | ${warm_cpu[*]} | |"
+  if [ -n "$first" ]; then
+    echo "| first run after a build (writes the CDS archive; not in the medians) | $first s | CPU $first_cpu s, stop $first_stop s | |"
+  fi
   echo "| idle CPU, JVM + PostgreSQL, % of one core over ${IDLE} s | ${m_cpu} % | ${cpu[*]} | < 5 %: $(verdict "$m_cpu < 5") |"
   echo "| memory, PSS of JVM + PostgreSQL | $((${m_pss%.*} / 1024)) MiB | $(for v in "${pss[@]}"; do printf '%s ' $((v / 1024)); done)| < 1536 MiB: $(verdict "${m_pss%.*} < 1572864") |"
   echo "| memory, RSS summed (counts shared pages per process) | $((${m_rss%.*} / 1024)) MiB | $(for v in "${rss[@]}"; do printf '%s ' $((v / 1024)); done)| |"

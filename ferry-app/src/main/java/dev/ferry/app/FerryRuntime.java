@@ -23,6 +23,8 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,8 +80,7 @@ public final class FerryRuntime implements AutoCloseable {
     if (embedded) {
       out.println(
           "Starting embedded PostgreSQL and Kafka under " + o.dataDir.toAbsolutePath() + " …");
-      postgres = EmbeddedPostgresServer.start(o.dataDir.resolve("postgres"));
-      kafka = EmbeddedKafkaBroker.start(o.dataDir.resolve("kafka"));
+      startEmbedded(o.dataDir);
       kafkaBootstrap = kafka.bootstrapServers();
       props.put("spring.datasource.url", postgres.jdbcUrl("postgres"));
       props.put("spring.datasource.username", postgres.username());
@@ -95,9 +96,17 @@ public final class FerryRuntime implements AutoCloseable {
       // Anomaly detection reads the closed windows from ferry.link-stats; settings from system
       // properties ferry.telemetry.anomaly.* (see AnomalyOptions.fromProperties)
       AnomalyOptions anomalies = AnomalyOptions.fromProperties(systemProperties());
+      TelemetryConfig.Builder telemetryConfig = TelemetryConfig.builder();
+      if (embedded) {
+        // Idle cost (docs/benchmarks.md, "Demo footprint"): an idle stream thread wakes every
+        // poll.ms (100 ms by default) to run punctuators and check for commits; this topology has
+        // no wall-clock punctuators and a record ends the wait at once, so in the single-process
+        // embedded mode a longer wait costs no latency.
+        telemetryConfig.kafkaProperty("poll.ms", "1000");
+      }
       telemetryService =
           new TelemetryService(
-              TelemetryConfig.builder()
+              telemetryConfig
                   .bootstrapServers(kafkaBootstrap)
                   .stateDir(o.dataDir.toAbsolutePath().resolve("telemetry"))
                   .topology(
@@ -218,6 +227,49 @@ public final class FerryRuntime implements AutoCloseable {
       out.println("  PostgreSQL   " + postgres.jdbcUrl("postgres"));
     }
     out.println("Press Ctrl-C to stop.");
+  }
+
+  /**
+   * Starts PostgreSQL and the Kafka broker side by side: they do not depend on each other, and each
+   * spends much of its start waiting (initdb and the postmaster are child processes; the broker
+   * waits on its KRaft quorum and log recovery), so the start costs about the longer of the two
+   * rather than their sum. Both are assigned to fields as soon as they run, so that {@link
+   * #close()} stops whichever started when the other failed.
+   */
+  private void startEmbedded(Path dataDir) {
+    CompletableFuture<EmbeddedKafkaBroker> broker = new CompletableFuture<>();
+    Thread kafkaStarter =
+        new Thread(
+            () -> {
+              try {
+                broker.complete(EmbeddedKafkaBroker.start(dataDir.resolve("kafka")));
+              } catch (Throwable e) {
+                broker.completeExceptionally(e);
+              }
+            },
+            "ferry-start-kafka");
+    kafkaStarter.setDaemon(true);
+    kafkaStarter.start();
+    RuntimeException failure = null;
+    try {
+      postgres = EmbeddedPostgresServer.start(dataDir.resolve("postgres"));
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    try {
+      kafka = broker.join();
+    } catch (CompletionException e) {
+      RuntimeException cause =
+          e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+      if (failure == null) {
+        failure = cause;
+      } else {
+        failure.addSuppressed(cause);
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
   }
 
   private static Map<String, String> systemProperties() {

@@ -440,6 +440,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
       c.put("num.io.threads", "4");
       c.put("background.threads", "4");
       c.put("log.cleaner.dedupe.buffer.size", Integer.toString(4 * 1024 * 1024));
+      // Idle cost (docs/benchmarks.md, "Demo footprint"): an idle KRaft controller appends a no-op
+      // record to the metadata log every metadata.max.idle.interval.ms (500 ms by default) so that
+      // other nodes can tell they are caught up; with one node there is no one to tell, and each
+      // append wakes the raft, controller and metadata-loader threads and syncs the log.
+      c.put("metadata.max.idle.interval.ms", "5000");
       // Startup blocks in KafkaRaftServer.startup(); this bounds it.
       c.put("server.max.startup.time.ms", Long.toString(startupTimeout.toMillis()));
       c.putAll(overrides);
