@@ -54,10 +54,18 @@ public final class FactReader {
 
   /** Reads one record's value (the envelope's UTF-8 JSON bytes). Never throws. */
   public static Result read(byte[] json) {
+    return read(json, null);
+  }
+
+  /**
+   * Reads one record's value, taking the link's strings (tenant, sites) and the other few-valued
+   * fields from {@code pool} (one per calling thread; null for none). Never throws.
+   */
+  public static Result read(byte[] json, StringPool pool) {
     if (json == null) {
       return new Invalid("null value");
     }
-    Result fast = readFast(json);
+    Result fast = readFast(json, pool);
     return fast != null ? fast : readSlow(json);
   }
 
@@ -81,6 +89,10 @@ public final class FactReader {
    * readable envelope of another type (then {@link #readSlow} decides).
    */
   static Result readFast(byte[] json) {
+    return readFast(json, null);
+  }
+
+  static Result readFast(byte[] json, StringPool pool) {
     String id = null;
     String type = null;
     Instant time = null;
@@ -123,10 +135,10 @@ public final class FactReader {
         }
         seen |= bit;
         switch (name) {
-          case "id" -> id = stringOrNull(p, v);
-          case "type" -> type = stringOrNull(p, v);
-          case "tenant" -> envelopeTenant = stringOrNull(p, v);
-          case "dataschema" -> dataschema = stringOrNull(p, v);
+          case "id" -> id = stringOrNull(p, v, null);
+          case "type" -> type = stringOrNull(p, v, pool);
+          case "tenant" -> envelopeTenant = stringOrNull(p, v, pool);
+          case "dataschema" -> dataschema = stringOrNull(p, v, pool);
           case "time" -> {
             if (v != JsonToken.VALUE_STRING) {
               return null;
@@ -169,11 +181,11 @@ public final class FactReader {
               }
               seenData |= dbit;
               switch (field) {
-                case "tenant" -> tenant = stringOrNull(p, dv);
-                case "sourceSite" -> sourceSite = stringOrNull(p, dv);
-                case "destinationSite" -> destinationSite = stringOrNull(p, dv);
-                case "outcome" -> outcomeText = stringOrNull(p, dv);
-                case "errorClass" -> errorClass = stringOrNull(p, dv);
+                case "tenant" -> tenant = stringOrNull(p, dv, pool);
+                case "sourceSite" -> sourceSite = stringOrNull(p, dv, pool);
+                case "destinationSite" -> destinationSite = stringOrNull(p, dv, pool);
+                case "outcome" -> outcomeText = stringOrNull(p, dv, pool);
+                case "errorClass" -> errorClass = stringOrNull(p, dv, pool);
                 case "bytes" -> {
                   if (!isLong(p, dv)) {
                     return null;
@@ -258,9 +270,11 @@ public final class FactReader {
   }
 
   /** A string value, or null for JSON null; anything else is not the plain case. */
-  private static String stringOrNull(JsonParser p, JsonToken v) {
+  private static String stringOrNull(JsonParser p, JsonToken v, StringPool pool) {
     if (v == JsonToken.VALUE_STRING) {
-      return p.getString();
+      return pool == null
+          ? p.getString()
+          : pool.get(p.getStringCharacters(), p.getStringOffset(), p.getStringLength());
     }
     if (v == JsonToken.VALUE_NULL) {
       return null;

@@ -5,6 +5,7 @@ import dev.ferry.model.event.Topics;
 import dev.ferry.telemetry.aggregate.FactReader;
 import dev.ferry.telemetry.aggregate.LinkKey;
 import dev.ferry.telemetry.aggregate.LinkStats;
+import dev.ferry.telemetry.aggregate.StringPool;
 import dev.ferry.telemetry.aggregate.TransferFact;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -58,6 +59,9 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
   private final Map<LinkKey, LinkStats> totalsCache = lru(CACHED_LINKS);
 
   private final Map<WindowKey, LinkStats> windowsCache = lru(CACHED_LINKS);
+
+  /** Tenants, sites and the like as one instance each: cheap link-key hashing and comparing. */
+  private final StringPool strings = new StringPool(1_024);
 
   private record WindowKey(LinkKey link, long start) {}
 
@@ -120,7 +124,7 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
 
   @Override
   public void process(Record<String, byte[]> record) {
-    FactReader.Result read = FactReader.read(record.value());
+    FactReader.Result read = FactReader.read(record.value(), strings);
     if (read instanceof FactReader.Invalid invalid) {
       deadLetter(record, invalid.reason());
       return;

@@ -143,4 +143,37 @@ class FactReaderTest {
       assertThat(FactReader.parseInstant(s, 0, s.length)).as(odd).isNull();
     }
   }
+
+  @Test
+  void shouldGiveTheSameFactsThroughAStringPoolWithOneInstancePerValue() {
+    StringPool pool = new StringPool(4); // tiny: slots collide and are replaced
+    List<TransferFact> read = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      Facts.Builder b =
+          fact(T0.plusSeconds(i)).link("SITE_" + (i % 7), "SITE_X").tenant("t" + (i % 3));
+      FactReader.Result r = FactReader.read(b.json(), pool);
+      assertThat(r).isEqualTo(FactReader.read(b.json())).isEqualTo(new FactReader.Fact(b.toFact()));
+      read.add(((FactReader.Fact) r).fact());
+    }
+    StringPool big = new StringPool(1_024);
+    TransferFact a = ((FactReader.Fact) FactReader.read(fact(T0).json(), big)).fact();
+    TransferFact b = ((FactReader.Fact) FactReader.read(fact(T0).json(), big)).fact();
+    assertThat(b.tenant()).isSameAs(a.tenant());
+    assertThat(b.sourceSite()).isSameAs(a.sourceSite());
+    assertThat(b.destinationSite()).isSameAs(a.destinationSite());
+    assertThat(b.eventId()).isNotEqualTo(a.eventId());
+  }
+
+  @Test
+  void shouldPoolOnlyEqualStrings() {
+    StringPool pool = new StringPool(2);
+    char[] c = "abcAaBBx".toCharArray(); // "Aa" and "BB" have the same hash
+    String aa = pool.get(c, 3, 2);
+    assertThat(aa).isEqualTo("Aa");
+    assertThat(pool.get(c, 5, 2)).isEqualTo("BB");
+    assertThat(pool.get(c, 0, 3)).isEqualTo("abc");
+    assertThat(pool.get(c, 0, 0)).isEmpty();
+    char[] longValue = "x".repeat(100).toCharArray();
+    assertThat(pool.get(longValue, 0, 100)).isEqualTo("x".repeat(100));
+  }
 }
