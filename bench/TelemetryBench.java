@@ -96,6 +96,7 @@ public final class TelemetryBench {
     int repeats = Integer.parseInt(o.getOrDefault("repeats", "3"));
     int threads = Integer.parseInt(o.getOrDefault("threads", "1"));
     String commitMs = o.get("commit-interval-ms"); // null: the telemetry role's default
+    String streamsProps = o.getOrDefault("streams-props", ""); // k=v,k=v: extra Kafka properties
     Path work = Path.of(o.getOrDefault("work", Files.createTempDirectory("ferry-tbench").toString()));
 
     log("starting the in-JVM broker in %s", work);
@@ -113,53 +114,62 @@ public final class TelemetryBench {
 
       List<double[]> runs = new ArrayList<>();
       for (int r = 1; r <= repeats; r++) {
-        runs.add(aggregateRun(broker.bootstrapServers(), work, r, facts, threads, commitMs));
+        runs.add(
+            aggregateRun(broker.bootstrapServers(), work, r, facts, threads, commitMs, streamsProps));
       }
       double[] sustained = runs.stream().mapToDouble(x -> x[0]).toArray();
       double[] withStart = runs.stream().mapToDouble(x -> x[1]).toArray();
       double[] startup = runs.stream().mapToDouble(x -> x[2]).toArray();
       double[] streamCpu = runs.stream().mapToDouble(x -> x[3]).toArray();
       double[] processCpu = runs.stream().mapToDouble(x -> x[4]).toArray();
+      double[] clientsCpu = runs.stream().mapToDouble(x -> x[5]).toArray();
+      double[] brokerCpu = runs.stream().mapToDouble(x -> x[6]).toArray();
       System.out.println();
       System.out.println("## Throughput through the topology (exactly_once_v2, in-JVM broker)");
       System.out.println();
       System.out.printf(
           Locale.ROOT,
           "%,d facts, %d links over %d tenants, %d partitions, %d stream thread(s), commit interval"
-              + " %s; produced beforehand in %.1f s.%n%n",
+              + " %s%s; produced beforehand in %.1f s.%n%n",
           facts,
           links,
           tenants,
           partitions,
           threads,
           commitMs == null ? "as configured by the role" : commitMs + " ms",
+          streamsProps.isBlank() ? "" : ", extra Kafka properties " + streamsProps,
           produceSeconds);
       System.out.println(
           "| run | facts/s sustained (from RUNNING) | facts/s incl. start | start → RUNNING |"
-              + " stream-thread CPU per fact | JVM CPU per fact (broker too) |"
+              + " stream-thread CPU per fact | client I/O threads CPU per fact |"
+              + " broker threads CPU per fact | JVM CPU per fact (all) |"
               + " facts per stream-thread CPU-second |");
-      System.out.println("|---|---|---|---|---|---|---|");
+      System.out.println("|---|---|---|---|---|---|---|---|---|");
       for (int i = 0; i < runs.size(); i++) {
         System.out.printf(
             Locale.ROOT,
-            "| %d | %,.0f | %,.0f | %.1f s | %.1f µs | %.1f µs | %,.0f |%n",
+            "| %d | %,.0f | %,.0f | %.1f s | %.1f µs | %.1f µs | %.1f µs | %.1f µs | %,.0f |%n",
             i + 1,
             sustained[i],
             withStart[i],
             startup[i],
             streamCpu[i],
+            clientsCpu[i],
+            brokerCpu[i],
             processCpu[i],
             1e6 / streamCpu[i]);
       }
       System.out.printf(
           Locale.ROOT,
           "| **median** | **%,.0f** (%.2f× the 100,000/s target) | %,.0f | %.1f s | %.1f µs |"
-              + " %.1f µs | %,.0f |%n",
+              + " %.1f µs | %.1f µs | %.1f µs | %,.0f |%n",
           median(sustained),
           median(sustained) / 100_000,
           median(withStart),
           median(startup),
           median(streamCpu),
+          median(clientsCpu),
+          median(brokerCpu),
           median(processCpu),
           1e6 / median(streamCpu));
     }
@@ -239,7 +249,13 @@ public final class TelemetryBench {
 
   /** One run: a fresh application; returns {sustained/s, incl. start/s, seconds to RUNNING}. */
   static double[] aggregateRun(
-      String bootstrap, Path work, int run, int facts, int threads, String commitMs)
+      String bootstrap,
+      Path work,
+      int run,
+      int facts,
+      int threads,
+      String commitMs,
+      String streamsProps)
       throws Exception {
     Path state = work.resolve("state-" + run);
     TelemetryConfig.Builder b =
@@ -251,6 +267,12 @@ public final class TelemetryBench {
     if (commitMs != null) {
       b.kafkaProperty("commit.interval.ms", commitMs);
     }
+    for (String kv : streamsProps.split(",")) {
+      if (!kv.isBlank()) {
+        String[] parts = kv.split("=", 2);
+        b.kafkaProperty(parts[0].trim(), parts[1].trim());
+      }
+    }
     TelemetryConfig config = b.build();
     System.gc();
     long start = System.nanoTime();
@@ -260,7 +282,8 @@ public final class TelemetryBench {
         throw new IllegalStateException("telemetry not RUNNING within 2 min: " + service.status());
       }
       long running = System.nanoTime();
-      long streamCpu0 = streamThreadsCpuNanos();
+      Map<String, Long> cpu0 = threadCpuNanos();
+      long streamCpu0 = cpu0.getOrDefault("stream", 0L);
       long processCpu0 = processCpuNanos();
       long counted = 0;
       long deadline = running + TimeUnit.MINUTES.toNanos(10);
@@ -280,7 +303,24 @@ public final class TelemetryBench {
         }
       }
       long done = System.nanoTime();
-      double streamCpuMicrosPerFact = (streamThreadsCpuNanos() - streamCpu0) / 1e3 / facts;
+      Map<String, Long> cpu1 = threadCpuNanos();
+      double streamCpuMicrosPerFact = (cpu1.getOrDefault("stream", 0L) - streamCpu0) / 1e3 / facts;
+      StringBuilder groups = new StringBuilder();
+      for (String g : List.of("stream", "clients", "broker", "other")) {
+        groups.append(
+            String.format(
+                Locale.ROOT,
+                " %s %.1f µs",
+                g,
+                (cpu1.getOrDefault(g, 0L) - cpu0.getOrDefault(g, 0L)) / 1e3 / facts));
+      }
+      log("run %d: CPU per fact by thread group:%s", run, groups);
+      double wallMicrosPerFact = (done - running) / 1e3 / facts;
+      double loadAverage =
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+      log(
+          "run %d: wall %.1f µs per fact; load average now %.1f",
+          run, wallMicrosPerFact, loadAverage);
       double processCpuMicrosPerFact = (processCpuNanos() - processCpu0) / 1e3 / facts;
       double sustained = facts / ((done - running) / 1e9);
       double all = facts / ((done - start) / 1e9);
@@ -296,23 +336,73 @@ public final class TelemetryBench {
           streamCpuMicrosPerFact,
           processCpuMicrosPerFact);
       return new double[] {
-        sustained, all, startup, streamCpuMicrosPerFact, processCpuMicrosPerFact
+        sustained,
+        all,
+        startup,
+        streamCpuMicrosPerFact,
+        processCpuMicrosPerFact,
+        (cpu1.getOrDefault("clients", 0L) - cpu0.getOrDefault("clients", 0L)) / 1e3 / facts,
+        (cpu1.getOrDefault("broker", 0L) - cpu0.getOrDefault("broker", 0L)) / 1e3 / facts
       };
     } finally {
       deleteTree(state);
     }
   }
 
-  /** CPU time of the live Kafka Streams threads of this JVM. */
+  /**
+   * CPU time of the live Kafka Streams processing threads of this JVM ({@code …-StreamThread-N}),
+   * without their producers' I/O threads ({@code kafka-producer-network-thread | …StreamThread-N-
+   * producer}), which {@link #threadCpuNanos} counts under "clients".
+   */
   static long streamThreadsCpuNanos() {
+    return threadCpuNanos().getOrDefault("stream", 0L);
+  }
+
+  /**
+   * CPU time per group of live threads: "stream" (Kafka Streams' processing threads), "clients"
+   * (Kafka client I/O threads: the stream threads' producers and consumers, the admin client),
+   * "broker" (the in-JVM broker's threads), "other" (the benchmark's main thread, GC, JIT, the rest
+   * that is a Java thread). Threads that ended in between are missed, so the groups are a lower
+   * bound; process CPU is the whole.
+   */
+  static Map<String, Long> threadCpuNanos() {
     java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-    long sum = 0;
+    Map<String, Long> sums = new LinkedHashMap<>();
     for (java.lang.management.ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
-      if (t != null && t.getThreadName().contains("StreamThread")) {
-        sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+      if (t == null) {
+        continue;
       }
+      String name = t.getThreadName();
+      String group;
+      if (name.matches(".*StreamThread-\\d+")) {
+        group = "stream";
+      } else if (name.startsWith("kafka-producer-network-thread")
+          || name.startsWith("kafka-coordinator-heartbeat-thread")
+          || name.startsWith("kafka-admin-client-thread")
+          || name.startsWith("consumer_background_thread")) {
+        group = "clients";
+      } else if (name.startsWith("data-plane-")
+          || name.startsWith("kafka-")
+          || name.startsWith("group-coordinator")
+          || name.startsWith("share-coordinator")
+          || name.startsWith("quorum-controller")
+          || name.startsWith("broker-")
+          || name.startsWith("controller-")
+          || name.startsWith("TxnMarkerSenderThread")
+          || name.startsWith("AddPartitionsToTxnSenderThread")
+          || name.startsWith("transaction-")
+          || name.startsWith("ExpirationReaper")
+          || name.startsWith("log-")
+          || name.startsWith("raft-")
+          || name.startsWith("LogDirFailureHandler")
+          || name.startsWith("ReplicaFetcher")) {
+        group = "broker";
+      } else {
+        group = "other";
+      }
+      sums.merge(group, Math.max(0, mx.getThreadCpuTime(t.getThreadId())), Long::sum);
     }
-    return sum;
+    return sums;
   }
 
   static long processCpuNanos() {

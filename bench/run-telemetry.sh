@@ -20,6 +20,7 @@
 #   FACTS=1000000  LINKS=300  TENANTS=10  PARTITIONS=3  THREADS=1  REPEATS=3   (throughput)
 #   JOBS=200  FILES_PER_JOB=1  WARMUP_JOBS=10  POLL_MS=20                        (lag)
 #   COMMIT_INTERVAL_MS    override the role's Kafka Streams commit.interval.ms (throughput)
+#   STREAMS_PROPS=k=v,k=v extra Kafka Streams / client properties for the throughput runs
 #   ONLY=throughput|lag   run one measurement only
 #   BENCH_JAVA_OPTS  JVM options of the throughput JVM (default -Xmx2g)
 #   FERRY_JAVA_OPTS  JVM options of the server (as for ./ferry)
@@ -141,6 +142,7 @@ if [ -z "$ONLY" ] || [ "$ONLY" = throughput ]; then
     --facts "$FACTS" --links "$LINKS" --tenants "$TENANTS" --partitions "$PARTITIONS" \
     --threads "$THREADS" --repeats "$REPEATS" --work "$work/throughput" \
     ${COMMIT_INTERVAL_MS:+--commit-interval-ms "$COMMIT_INTERVAL_MS"} \
+    ${STREAMS_PROPS:+--streams-props "$STREAMS_PROPS"} \
     2> >(tee "$work/throughput.log" | grep --line-buffered '^bench:' >&2) | tee -a "$report" \
     || { tail -40 "$work/throughput.log" >&2; die "the throughput measurement failed"; }
 fi
@@ -185,4 +187,5 @@ if [ -z "$ONLY" ] || [ "$ONLY" = lag ]; then
   stop_server
   grep -E "ERROR" "$work/server.log" | head -5 >&2 || true
 fi
+echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$report"
 say "report: $report"

@@ -53,6 +53,19 @@ public record TelemetryConfig(
 
   public static final String DEFAULT_APPLICATION_ID = "ferry-telemetry";
 
+  /**
+   * The role's Kafka Streams {@code commit.interval.ms} unless {@link #kafkaProperties} sets one:
+   * 500 ms, not the 100 ms Kafka Streams uses under {@code exactly_once_v2}. Each commit ends a
+   * transaction (broker round trips, transaction markers on every partition written) and serializes
+   * every accumulator that changed since the last one (the write-behind stores; a {@code LinkStats}
+   * with its two sketches costs ~15 µs to encode). At 100 ms that fixed cost was about a fifth of
+   * the stream thread's time in the telemetry benchmark; at 500 ms it is a few per cent
+   * (docs/benchmarks.md, "Telemetry"). The price is freshness: queries and {@code /metrics} read
+   * the stores as of the last commit, so they lag by up to this much more; the benchmark's
+   * completion-to-{@code /metrics} lag stays well under its 2 s target.
+   */
+  public static final int DEFAULT_COMMIT_INTERVAL_MS = 500;
+
   private static final Set<String> RESERVED =
       Set.of(
           StreamsConfig.APPLICATION_ID_CONFIG,

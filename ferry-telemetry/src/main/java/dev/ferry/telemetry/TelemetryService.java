@@ -262,6 +262,8 @@ public final class TelemetryService implements TelemetryRole {
 
   private Properties streamsProperties() {
     Properties p = new Properties();
+    // the role's defaults first, so that kafkaProperties can override them
+    p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, TelemetryConfig.DEFAULT_COMMIT_INTERVAL_MS);
     config.kafkaProperties().forEach(p::put);
     p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
     p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());

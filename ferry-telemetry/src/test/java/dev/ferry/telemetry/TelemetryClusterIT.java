@@ -8,11 +8,16 @@ import static org.awaitility.Awaitility.await;
 import dev.ferry.embedded.EmbeddedKafkaBroker;
 import dev.ferry.telemetry.aggregate.LinkKey;
 import dev.ferry.telemetry.aggregate.LinkStats;
+import dev.ferry.telemetry.metrics.TransferMetricsCollector;
 import dev.ferry.telemetry.query.LinkTotals;
+import dev.ferry.telemetry.query.TelemetryQueries;
 import dev.ferry.telemetry.query.TelemetryUnavailableException;
 import dev.ferry.telemetry.query.WindowPoint;
 import dev.ferry.telemetry.streams.TransferTopology;
 import dev.ferry.testsupport.EmbeddedKafkaExtension;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -122,6 +127,14 @@ class TelemetryClusterIT {
       assertThat(localB).as("instance b's own links").isNotEmpty().isNotEqualTo(expected);
       assertThat(localA.size() + localB.size()).isEqualTo(expected.size());
 
+      // Each instance's /metrics exports its own partitions, which is what queries().local()
+      // answers (the consistency checker's metrics-vs-stream side), not the cluster totals.
+      assertThat(totals(a.queries().local())).isEqualTo(localA);
+      assertThat(totals(b.queries().local())).isEqualTo(localB);
+      assertThat(exportedTransfers(a)).isEqualTo(transfers(localA)).isLessThan(facts.size());
+      assertThat(exportedTransfers(b)).isEqualTo(transfers(localB)).isLessThan(facts.size());
+      assertThat(exportedTransfers(a) + exportedTransfers(b)).isEqualTo(facts.size());
+
       // Windows too: a link owned by the other instance has its series on both.
       LinkKey remote = localB.keySet().iterator().next();
       List<WindowPoint> fromA =
@@ -168,6 +181,36 @@ class TelemetryClusterIT {
     } catch (TelemetryUnavailableException e) {
       return Map.of();
     }
+  }
+
+  private static Map<LinkKey, LinkStats> totals(TelemetryQueries q) {
+    Map<LinkKey, LinkStats> m = new TreeMap<>();
+    for (LinkTotals t : q.links()) {
+      m.put(t.link(), t.stats());
+    }
+    return m;
+  }
+
+  private static long transfers(Map<LinkKey, LinkStats> totals) {
+    return totals.values().stream().mapToLong(LinkStats::transfers).sum();
+  }
+
+  /**
+   * The sum of {@code ferry_transfers_total} over every series this instance's collector exports.
+   */
+  private static long exportedTransfers(TelemetryService s) {
+    PrometheusRegistry registry = new PrometheusRegistry();
+    registry.register(s.metricsCollector());
+    double sum = 0;
+    for (MetricSnapshot m : registry.scrape()) {
+      if (m instanceof CounterSnapshot c
+          && c.getMetadata().getName().equals(TransferMetricsCollector.TRANSFERS)) {
+        for (CounterSnapshot.CounterDataPointSnapshot p : c.getDataPoints()) {
+          sum += p.getValue();
+        }
+      }
+    }
+    return (long) sum;
   }
 
   private static Map<LinkKey, LinkStats> localTotals(TelemetryService s) {

@@ -111,7 +111,9 @@ public class ConsistencyChecker implements SmartLifecycle {
     Instant now = clock.instant();
     List<String> unavailable = new ArrayList<>();
     Tally streamBefore = null;
+    Tally localBefore = null;
     Tally scraped = null;
+    Tally localAfter = null;
     Tally streamAfter = null;
     Tally fromPrometheus = null;
     TelemetryQueries queries = telemetry.getIfAvailable();
@@ -120,15 +122,25 @@ public class ConsistencyChecker implements SmartLifecycle {
     } else {
       try {
         // Order matters (see DriftDetector): stream, metrics, Prometheus, stream again, then the
-        // database.
+        // database. /metrics exports this instance's partitions only, so the scrape is bracketed
+        // by reads of those (with one instance they are the whole stream: no extra reads).
+        TelemetryQueries local = queries.local();
+        boolean alone = local == queries;
         streamBefore = Tally.ofStream(queries.links());
+        localBefore = alone ? streamBefore : Tally.ofStream(local.links());
         scraped = scrape(unavailable);
+        localAfter = alone ? null : Tally.ofStream(local.links());
         fromPrometheus = askPrometheus(unavailable);
         streamAfter = Tally.ofStream(queries.links());
+        if (alone) {
+          localAfter = streamAfter;
+        }
       } catch (TelemetryUnavailableException e) {
         unavailable.add(STREAM + ": telemetry is not ready yet: " + e.getMessage());
         streamBefore = null;
+        localBefore = null;
         scraped = null;
+        localAfter = null;
         streamAfter = null;
         fromPrometheus = null;
         unavailable.removeIf(u -> u.startsWith(METRICS + ":") || u.startsWith(PROMETHEUS + ":"));
@@ -141,7 +153,9 @@ public class ConsistencyChecker implements SmartLifecycle {
             streamBefore,
             scraped,
             streamAfter,
-            fromPrometheus);
+            fromPrometheus,
+            localBefore,
+            localAfter);
     ConsistencyReport report = ConsistencyReport.of(now, detector.compare(sides, now), unavailable);
     metrics.record(report);
     latest = report;
@@ -181,7 +195,9 @@ public class ConsistencyChecker implements SmartLifecycle {
       Tally streamBefore,
       Tally scraped,
       Tally streamAfter,
-      Tally fromPrometheus) {
+      Tally fromPrometheus,
+      Tally localBefore,
+      Tally localAfter) {
     Tally.Builder all = Tally.builder();
     Tally.Builder published = Tally.builder();
     Tally.Builder inGrace = Tally.builder();
@@ -228,7 +244,9 @@ public class ConsistencyChecker implements SmartLifecycle {
         scraped,
         streamAfter,
         fromPrometheus,
-        fromPrometheus == null ? null : settledForPrometheus.build());
+        fromPrometheus == null ? null : settledForPrometheus.build(),
+        localBefore,
+        localAfter);
   }
 
   @Override

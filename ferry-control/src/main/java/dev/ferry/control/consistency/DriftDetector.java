@@ -35,9 +35,12 @@ import java.util.TreeSet;
  *       stream must have aggregated by now. Below: facts lost or a stale store; above: facts
  *       counted twice.
  *   <li>{@code metrics-vs-stream}: actual = {@code ferry_transfers_total} / {@code
- *       ferry_transfer_bytes_total} scraped between two reads of the stream; lower = the first
- *       read, expected = the second (totals only grow). Above: a metric counted twice; below: a
- *       metric behind the store.
+ *       ferry_transfer_bytes_total} scraped between two reads of this process's part of the stream
+ *       (the partitions it owns: its {@code /metrics} exports those only; with one instance, the
+ *       whole stream); lower = the first read, expected = the second (totals only grow). Above: a
+ *       metric counted twice; below: a metric behind the store. While partitions move between
+ *       instances (a rebalance between the two reads) a run may report a drift that the next run
+ *       does not.
  *   <li>{@code prometheus-vs-stream} (when a Prometheus server is configured): actual = the
  *       server's {@code sum by (link[, outcome])} of the same two counters, queried between the
  *       scrape and the second read of the stream; expected = the second read; lower = the lesser of
@@ -79,6 +82,10 @@ public final class DriftDetector {
    *     it could not be asked
    * @param publishedBeforePrometheusCutoff outbox facts published before the Prometheus cutoff;
    *     {@code null} when {@code prometheus} is
+   * @param localBefore this process's part of the stream (the partitions it owns, which is what its
+   *     {@code /metrics} exports) read just before the scrape; the whole stream when one instance
+   *     runs. {@code null} when unavailable
+   * @param localAfter the same, read just after the scrape
    */
   public record Sides(
       Tally database,
@@ -89,7 +96,34 @@ public final class DriftDetector {
       Tally metrics,
       Tally streamAfter,
       Tally prometheus,
-      Tally publishedBeforePrometheusCutoff) {
+      Tally publishedBeforePrometheusCutoff,
+      Tally localBefore,
+      Tally localAfter) {
+
+    /** Sides of a single instance: its part of the stream is the whole stream. */
+    public Sides(
+        Tally database,
+        Tally published,
+        Tally unpublishedInGrace,
+        Tally publishedBeforeCutoff,
+        Tally streamBefore,
+        Tally metrics,
+        Tally streamAfter,
+        Tally prometheus,
+        Tally publishedBeforePrometheusCutoff) {
+      this(
+          database,
+          published,
+          unpublishedInGrace,
+          publishedBeforeCutoff,
+          streamBefore,
+          metrics,
+          streamAfter,
+          prometheus,
+          publishedBeforePrometheusCutoff,
+          streamBefore,
+          streamAfter);
+    }
 
     /** Sides without a Prometheus server. */
     public Sides(
@@ -123,6 +157,10 @@ public final class DriftDetector {
       if ((streamBefore == null) != (streamAfter == null)) {
         throw new IllegalArgumentException("stream read before and after the scrape, or neither");
       }
+      if ((localBefore == null) != (localAfter == null)) {
+        throw new IllegalArgumentException(
+            "local stream read before and after the scrape, or neither");
+      }
     }
   }
 
@@ -136,7 +174,8 @@ public final class DriftDetector {
           s.streamBefore(),
           s.metrics(),
           s.streamAfter(),
-          s.prometheus()
+          s.prometheus(),
+          s.localAfter()
         }) {
       if (t != null) {
         cells.addAll(t.cells());
@@ -165,15 +204,15 @@ public final class DriftDetector {
                 s.database().get(c),
                 now));
       }
-      if (s.metrics() != null) {
+      if (s.metrics() != null && s.localAfter() != null) {
         for (Cell c : cells) {
           out.add(
               check(
                   METRICS_VS_STREAM,
                   c,
                   s.metrics().get(c),
-                  s.streamBefore().get(c),
-                  s.streamAfter().get(c),
+                  s.localBefore().get(c),
+                  s.localAfter().get(c),
                   now));
         }
       }

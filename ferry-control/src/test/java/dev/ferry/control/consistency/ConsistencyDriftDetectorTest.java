@@ -96,6 +96,71 @@ class ConsistencyDriftDetectorTest {
   }
 
   @Test
+  void shouldCompareTheLocalMetricsWithTheLocalPartOfTheStreamWhenSeveralInstancesRun() {
+    // Two instances: this one owns AB, the other AC. /metrics here exports AB only; the cluster
+    // totals (what the database is compared with) have both.
+    Tally cluster = clean().build();
+    Tally local =
+        Tally.builder()
+            .add(AB, Measure.SUCCEEDED, 6_000)
+            .add(AB, Measure.SKIPPED, 500)
+            .add(AB, Measure.FAILED, 200)
+            .add(AB, Measure.BYTES, 6_000_000)
+            .build();
+    Tally db = clean().build();
+    List<ConsistencyCheck> checks =
+        detector.compare(
+            new DriftDetector.Sides(
+                db, db, Tally.EMPTY, db, cluster, local, cluster, null, null, local, local),
+            T0);
+
+    assertThat(drifts(checks)).isEmpty();
+    // AC is not this instance's to export: its metrics-vs-stream cells read 0 on both sides
+    assertThat(checks)
+        .filteredOn(c -> c.check().equals(METRICS_VS_STREAM) && c.destinationSite().equals("C"))
+        .isNotEmpty()
+        .allSatisfy(c -> assertThat(c.expected()).isZero());
+
+    // a metric double-counted here is still found, with the exact drift
+    Tally localDoubled =
+        Tally.builder()
+            .add(AB, Measure.SUCCEEDED, 6_000)
+            .add(AB, Measure.SKIPPED, 500)
+            .add(AB, Measure.FAILED, 400)
+            .add(AB, Measure.BYTES, 6_000_000)
+            .build();
+    assertThat(
+            drifts(
+                new DriftDetector()
+                    .compare(
+                        new DriftDetector.Sides(
+                            db,
+                            db,
+                            Tally.EMPTY,
+                            db,
+                            cluster,
+                            localDoubled,
+                            cluster,
+                            null,
+                            null,
+                            local,
+                            local),
+                        T0)))
+        .extracting(ConsistencyCheck::check, ConsistencyCheck::outcome, ConsistencyCheck::drift)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(METRICS_VS_STREAM, "failed", 200L));
+
+    // before the fix the scrape was compared with the cluster totals: AC read as -3,300 drift
+    assertThat(
+            drifts(
+                new DriftDetector()
+                    .compare(
+                        new DriftDetector.Sides(db, db, Tally.EMPTY, db, cluster, local, cluster),
+                        T0)))
+        .isNotEmpty()
+        .allSatisfy(c -> assertThat(c.destinationSite()).isEqualTo("C"));
+  }
+
+  @Test
   void shouldReportADoubleCountedMetricAsDriftOfTheStreamValue() {
     Tally stream = clean().build();
     Tally doubled = clean().add(AB, Measure.SUCCEEDED, 6_000).build();

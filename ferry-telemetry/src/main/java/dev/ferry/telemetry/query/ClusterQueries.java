@@ -131,6 +131,12 @@ public final class ClusterQueries implements TelemetryQueries {
     return owners;
   }
 
+  /** This instance's stores, as its {@code /metrics} exports them. */
+  @Override
+  public TelemetryQueries local() {
+    return local;
+  }
+
   @Override
   public List<LinkTotals> links() {
     Map<LinkKey, LinkStats> merged = new TreeMap<>();

@@ -35,4 +35,15 @@ public interface TelemetryQueries {
 
   /** Per (tenant, site), the latest event time of a fact with the site at either end. */
   List<SiteFreshness> siteFreshness();
+
+  /**
+   * This instance's part only: the partitions whose stores live here, which is exactly what this
+   * instance's {@code /metrics} exports (each instance exports its own partitions, so that
+   * Prometheus summing over instances counts every fact once). The consistency checker compares the
+   * local {@code /metrics} with this, and the cluster totals ({@code this}) with the database. An
+   * implementation that already answers from the local stores returns itself.
+   */
+  default TelemetryQueries local() {
+    return this;
+  }
 }

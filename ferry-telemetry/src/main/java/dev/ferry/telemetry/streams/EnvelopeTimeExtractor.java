@@ -1,6 +1,7 @@
 package dev.ferry.telemetry.streams;
 
 import dev.ferry.model.Json;
+import dev.ferry.telemetry.aggregate.FactReader;
 import java.time.Instant;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.streams.processor.TimestampExtractor;
@@ -40,7 +41,13 @@ public final class EnvelopeTimeExtractor implements TimestampExtractor {
         String name = p.currentName();
         JsonToken v = p.nextToken();
         if ("time".equals(name)) {
-          return v == JsonToken.VALUE_STRING ? Instant.parse(p.getString()).toEpochMilli() : -1;
+          if (v != JsonToken.VALUE_STRING) {
+            return -1;
+          }
+          Instant fast =
+              FactReader.parseInstant(
+                  p.getStringCharacters(), p.getStringOffset(), p.getStringLength());
+          return (fast != null ? fast : Instant.parse(p.getString())).toEpochMilli();
         }
         p.skipChildren();
       }

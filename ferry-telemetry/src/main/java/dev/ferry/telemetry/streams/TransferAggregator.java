@@ -1,11 +1,11 @@
 package dev.ferry.telemetry.streams;
 
 import dev.ferry.model.Json;
-import dev.ferry.model.event.Envelope;
 import dev.ferry.model.event.Topics;
-import dev.ferry.telemetry.aggregate.InvalidFactException;
+import dev.ferry.telemetry.aggregate.FactReader;
 import dev.ferry.telemetry.aggregate.LinkKey;
 import dev.ferry.telemetry.aggregate.LinkStats;
+import dev.ferry.telemetry.aggregate.StringPool;
 import dev.ferry.telemetry.aggregate.TransferFact;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -24,7 +24,6 @@ import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
 
 /**
  * The one processor of {@link TransferTopology}; see there for what it does. One instance per
@@ -60,6 +59,9 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
   private final Map<LinkKey, LinkStats> totalsCache = lru(CACHED_LINKS);
 
   private final Map<WindowKey, LinkStats> windowsCache = lru(CACHED_LINKS);
+
+  /** Tenants, sites and the like as one instance each: cheap link-key hashing and comparing. */
+  private final StringPool strings = new StringPool(1_024);
 
   private record WindowKey(LinkKey link, long start) {}
 
@@ -122,23 +124,15 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
 
   @Override
   public void process(Record<String, byte[]> record) {
-    TransferFact fact;
-    try {
-      if (record.value() == null) {
-        throw new InvalidFactException("null value");
-      }
-      Envelope envelope = Json.mapper().readValue(record.value(), Envelope.class);
-      if (!TransferFact.isTransferFact(envelope)) {
-        return; // other types on this topic are not ours: ignored, like unknown fields
-      }
-      fact = TransferFact.fromEnvelope(envelope);
-    } catch (InvalidFactException e) {
-      deadLetter(record, e.getMessage());
-      return;
-    } catch (JacksonException | IllegalArgumentException | NullPointerException e) {
-      deadLetter(record, "not a transfer fact envelope: " + e.getMessage());
+    FactReader.Result read = FactReader.read(record.value(), strings);
+    if (read instanceof FactReader.Invalid invalid) {
+      deadLetter(record, invalid.reason());
       return;
     }
+    if (!(read instanceof FactReader.Fact parsed)) {
+      return; // other types on this topic are not ours: ignored, like unknown fields
+    }
+    TransferFact fact = parsed.fact();
     long t = fact.time().toEpochMilli();
     if (seenIds.fetch(fact.eventId(), t) != null) {
       return; // a duplicate delivery of a fact already counted
