@@ -16,6 +16,10 @@ import java.util.Map;
  * @param chunkSize bytes per chunk: the unit of durability, verification and resume (raised for
  *     files that would need more than {@link FileCopier#MAX_CHUNKS} chunks)
  * @param resume resume points of earlier attempts by source path, as the lease carries them
+ * @param ranges how many chunks of one chunked file are copied at once (each read, written, synced
+ *     and read back on its own thread) when the destination's write offers {@code
+ *     MultipartResume.ConcurrentRanges} and the checksum can be combined from the chunks' (CRC32C,
+ *     Adler-32); 1 copies the chunks one after the other (see {@link ChunkedCopier})
  */
 public record CopyOptions(
     TransferMode mode,
@@ -23,10 +27,18 @@ public record CopyOptions(
     OverwritePolicy overwrite,
     long chunkThreshold,
     long chunkSize,
-    Map<String, ResumePoint> resume) {
+    Map<String, ResumePoint> resume,
+    int ranges) {
 
   public static final long DEFAULT_CHUNK_THRESHOLD = 64L * 1024 * 1024;
   public static final long DEFAULT_CHUNK_SIZE = 8L * 1024 * 1024;
+
+  /**
+   * Chunks of one file in flight at once. Four keep a local disk's queue busy (a read, a write, a
+   * sync and a read-back can all be outstanding) without taking more than two 1 MiB buffers per
+   * range; see docs/benchmarks-transfer.md for the measurement.
+   */
+  public static final int DEFAULT_RANGES = 4;
 
   public CopyOptions {
     mode = mode == null ? TransferMode.COPY : mode;
@@ -40,6 +52,20 @@ public record CopyOptions(
               + chunkSize);
     }
     resume = resume == null ? Map.of() : Map.copyOf(resume);
+    if (ranges < 1) {
+      throw new IllegalArgumentException("ranges must be at least 1, got " + ranges);
+    }
+  }
+
+  /** Default ranges. */
+  public CopyOptions(
+      TransferMode mode,
+      ChecksumAlgorithm checksum,
+      OverwritePolicy overwrite,
+      long chunkThreshold,
+      long chunkSize,
+      Map<String, ResumePoint> resume) {
+    this(mode, checksum, overwrite, chunkThreshold, chunkSize, resume, DEFAULT_RANGES);
   }
 
   /** Default chunking, no resume points. */
@@ -55,15 +81,21 @@ public record CopyOptions(
         lease.overwrite(),
         DEFAULT_CHUNK_THRESHOLD,
         DEFAULT_CHUNK_SIZE,
-        lease.resume());
+        lease.resume(),
+        DEFAULT_RANGES);
   }
 
   public CopyOptions withChunking(long threshold, long size) {
-    return new CopyOptions(mode, checksum, overwrite, threshold, size, resume);
+    return new CopyOptions(mode, checksum, overwrite, threshold, size, resume, ranges);
+  }
+
+  /** The same options with {@code n} chunks of a file copied at once. */
+  public CopyOptions withRanges(int n) {
+    return new CopyOptions(mode, checksum, overwrite, chunkThreshold, chunkSize, resume, n);
   }
 
   public CopyOptions withResume(Map<String, ResumePoint> points) {
-    return new CopyOptions(mode, checksum, overwrite, chunkThreshold, chunkSize, points);
+    return new CopyOptions(mode, checksum, overwrite, chunkThreshold, chunkSize, points, ranges);
   }
 
   /** The resume point of the file read from {@code source}, or null. */
