@@ -24,6 +24,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -197,6 +200,7 @@ final class ChunkedCopier {
               item,
               options.checksum(),
               options.ranges(),
+              options.syncInterval(),
               control,
               size,
               start,
@@ -372,6 +376,7 @@ final class ChunkedCopier {
       FileItem item,
       ChecksumAlgorithm algorithm,
       int ranges,
+      Duration syncInterval,
       CopyControl control,
       long size,
       Start start,
@@ -395,6 +400,7 @@ final class ChunkedCopier {
               item,
               algorithm,
               ranges,
+              syncInterval,
               control,
               size,
               chunk,
@@ -591,6 +597,7 @@ final class ChunkedCopier {
       FileItem item,
       ChecksumAlgorithm algorithm,
       int parallelism,
+      Duration syncInterval,
       CopyControl control,
       long size,
       long chunk,
@@ -602,6 +609,8 @@ final class ChunkedCopier {
     for (int i = 0; i < checksums.size(); i++) {
       verified[i] = checksums.get(i);
     }
+    Clock clock = control.clock();
+    Checkpoints checkpoints = new Checkpoints(checksums.size(), clock.instant().plus(syncInterval));
     AtomicInteger next = new AtomicInteger(checksums.size());
     AtomicReference<FileResult> failure = new AtomicReference<>();
     AtomicReference<Throwable> thrown = new AtomicReference<>();
@@ -646,7 +655,9 @@ final class ChunkedCopier {
                   remaining -= n;
                 }
               }
-              ranges.sync();
+              if (syncInterval.isZero()) {
+                ranges.sync(); // before the read-back, as the in-order path does
+              }
               String expected = sent.hex();
               FileResult mismatch =
                   verifyChunk(
@@ -664,16 +675,34 @@ final class ChunkedCopier {
                 fail(failure, halt, mismatch);
                 return;
               }
+              int upTo; // the contiguous verified prefix this thread makes durable, or -1
               synchronized (verified) {
                 verified[index] = expected;
-                int before = checksums.size();
-                while (checksums.size() < total && verified[checksums.size()] != null) {
-                  checksums.add(verified[checksums.size()]);
+                while (checkpoints.contiguous < total && verified[checkpoints.contiguous] != null) {
+                  checkpoints.contiguous++;
                 }
-                progress.verifiedChunks = checksums.size();
-                if (checksums.size() > before) {
-                  long prefix = Math.min(checksums.size() * chunk, size);
-                  report(control, item, write, chunk, checksums, size, prefix, progress);
+                upTo = checkpoints.claim(syncInterval, clock.instant());
+              }
+              if (upTo >= 0) {
+                try {
+                  if (!syncInterval.isZero()) {
+                    ranges.sync(); // covers every chunk of the prefix: their writes returned
+                  }
+                } finally {
+                  synchronized (verified) {
+                    checkpoints.syncing = false;
+                  }
+                }
+                synchronized (verified) {
+                  checkpoints.next = clock.instant().plus(syncInterval);
+                  if (upTo > checksums.size()) {
+                    for (int i = checksums.size(); i < upTo; i++) {
+                      checksums.add(verified[i]);
+                    }
+                    progress.verifiedChunks = checksums.size();
+                    long prefix = Math.min(checksums.size() * chunk, size);
+                    report(control, item, write, chunk, checksums, size, prefix, progress);
+                  }
                 }
               }
             }
@@ -740,10 +769,22 @@ final class ChunkedCopier {
       return failure.get();
     }
     checkStop(control, what, Math.min(checksums.size() * chunk, size));
-    if (checksums.size() != total) { // cannot happen without a failure or stop; checked anyway
+    if (checkpoints.contiguous != total) { // cannot happen without a failure or stop
       throw new IllegalStateException(
-          what + ": " + checksums.size() + " of " + total + " chunks verified after the copy");
+          what
+              + ": "
+              + checkpoints.contiguous
+              + " of "
+              + total
+              + " chunks verified after the copy");
     }
+    // every chunk verified: one sync for the rest (a no-op for what a checkpoint synced), so the
+    // content is durable before the commit whether or not the destination stages it in a group
+    ranges.sync();
+    for (int i = checksums.size(); i < total; i++) {
+      checksums.add(verified[i]);
+    }
+    progress.verifiedChunks = checksums.size();
     try (InputStream rest = source.openRange(item.source(), size, 1)) {
       if (rest.read() >= 0) {
         progress.prefixInvalid = true;
@@ -754,6 +795,47 @@ final class ChunkedCopier {
       return failed(item, "io", what + ": reading the source's end failed: " + e, true);
     }
     return null;
+  }
+
+  /**
+   * When the verified chunks of a ranged copy are made durable and reported. Guarded by the copy's
+   * lock.
+   */
+  private static final class Checkpoints {
+    /** Chunks verified without a gap from the start (synced or not). */
+    int contiguous;
+
+    /** Chunks already synced and reported (or inherited from the resume point). */
+    int synced;
+
+    /** Not before this instant does the next checkpoint run (unless the interval is zero). */
+    Instant next;
+
+    /** A thread is syncing for a checkpoint; others go on copying. */
+    boolean syncing;
+
+    Checkpoints(int synced, Instant next) {
+      this.contiguous = synced;
+      this.synced = synced;
+      this.next = next;
+    }
+
+    /**
+     * The prefix the calling thread is to sync and report now, or -1: with a zero interval every
+     * chunk's own sync already happened, so the prefix is reported at once; otherwise one thread at
+     * a time, when the interval has passed and the prefix grew.
+     */
+    int claim(Duration interval, Instant now) {
+      if (contiguous <= synced) {
+        return -1;
+      }
+      if (!interval.isZero() && (syncing || now.isBefore(next))) {
+        return -1;
+      }
+      syncing = !interval.isZero();
+      synced = contiguous;
+      return contiguous;
+    }
   }
 
   /** Records the first failure of a range and halts the others. */

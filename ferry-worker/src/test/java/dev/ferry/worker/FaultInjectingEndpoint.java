@@ -56,6 +56,7 @@ final class FaultInjectingEndpoint implements StorageEndpoint {
   private final AtomicLong lowestReadOffset = new AtomicLong(Long.MAX_VALUE);
   private volatile boolean rangedReadBack = true;
   private volatile boolean concurrentRanges;
+  private final AtomicLong rangeSyncs = new AtomicLong();
 
   FaultInjectingEndpoint(StorageEndpoint delegate) {
     this.delegate = delegate;
@@ -100,6 +101,11 @@ final class FaultInjectingEndpoint implements StorageEndpoint {
   FaultInjectingEndpoint withConcurrentRanges() {
     concurrentRanges = true;
     return this;
+  }
+
+  /** How many times {@link ConcurrentRanges#sync()} was called (not reset by resetCounters). */
+  long rangeSyncs() {
+    return rangeSyncs.get();
   }
 
   /** Makes resumable writes refuse ranged read-back, as an adapter without it does. */
@@ -451,6 +457,7 @@ final class FaultInjectingEndpoint implements StorageEndpoint {
 
     @Override
     public long sync() {
+      rangeSyncs.incrementAndGet();
       return real.sync();
     }
   }

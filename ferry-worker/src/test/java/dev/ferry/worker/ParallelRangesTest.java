@@ -16,11 +16,14 @@ import dev.ferry.storage.LocalFileSystemEndpoint;
 import dev.ferry.storage.PendingWrite;
 import dev.ferry.storage.StorageEndpoint;
 import dev.ferry.storage.StorageEntry;
+import dev.ferry.testsupport.SettableClock;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -51,7 +54,22 @@ class ParallelRangesTest {
   private FaultInjectingEndpoint source;
   private FaultInjectingEndpoint destination;
   private final FileCopier copier = new FileCopier(64 * 1024);
-  private final ResumableCopyTest.Recorder control = new ResumableCopyTest.Recorder();
+  private final SettableClock clock = new SettableClock();
+
+  /** Records as {@link ResumableCopyTest.Recorder}; its clock moves 1 s per chunk copied. */
+  private final ResumableCopyTest.Recorder control =
+      new ResumableCopyTest.Recorder() {
+        @Override
+        public Clock clock() {
+          return clock;
+        }
+
+        @Override
+        public void bytesCopied(long bytes) {
+          super.bytesCopied(bytes);
+          clock.advance(Duration.ofMillis(bytes * 1000 / CHUNK));
+        }
+      };
 
   @BeforeEach
   void endpoints() throws IOException {
@@ -62,10 +80,12 @@ class ParallelRangesTest {
         new FaultInjectingEndpoint(LocalFileSystemEndpoint.at(dstRoot)).withConcurrentRanges();
   }
 
+  /** Every chunk synced before it is read back and reported, as the in-order path does. */
   private static CopyOptions ranged(ChecksumAlgorithm algorithm, int ranges) {
     return new CopyOptions(TransferMode.COPY, algorithm, OverwritePolicy.ALWAYS)
         .withChunking(1, CHUNK)
-        .withRanges(ranges);
+        .withRanges(ranges)
+        .withSyncInterval(Duration.ZERO);
   }
 
   private byte[] randomFile(String path, int size, long seed) throws IOException {
@@ -263,6 +283,52 @@ class ParallelRangesTest {
     assertThat(result.error().errorClass()).isEqualTo(FileCopier.SOURCE_CHANGED);
     assertThat(destination.stat("g.bin")).isEmpty();
     assertThat(temporaryFiles()).isEmpty(); // a changed source keeps nothing
+  }
+
+  @Test
+  void shouldSyncAndReportOnlyAtCheckpointsAndOnceMoreBeforePublishing() throws IOException {
+    int size = 24 * CHUNK;
+    byte[] data = randomFile("c.bin", size, 13);
+    long syncsBefore = destination.rangeSyncs();
+
+    FileResult result =
+        attempt(
+            source,
+            "c.bin",
+            size,
+            ranged(ChecksumAlgorithm.CRC32C, 4).withSyncInterval(Duration.ofSeconds(6)));
+
+    assertThat(result.status()).isEqualTo(Status.SUCCEEDED);
+    assertThat(Files.readAllBytes(dstRoot.resolve("c.bin"))).isEqualTo(data);
+    // 24 chunks at 1 s each on the task's clock, a checkpoint at most every 6 s: a handful of
+    // syncs (each reported as a resume point) and the last one before the commit, not 24
+    long syncs = destination.rangeSyncs() - syncsBefore;
+    assertThat(syncs).isBetween(2L, 5L);
+    assertThat(control.reported).hasSize((int) syncs - 1);
+    for (ResumePoint point : control.reported) {
+      assertThat(point.chunkChecksums().size()).isBetween(1, 23);
+    }
+  }
+
+  @Test
+  void shouldKeepNothingWhenAFailureComesBeforeTheFirstCheckpoint() throws IOException {
+    int size = 20 * CHUNK;
+    randomFile("n.bin", size, 14);
+    source.dropReadAt(14L * CHUNK + 1000);
+
+    FileResult first =
+        attempt(
+            source,
+            "n.bin",
+            size,
+            ranged(ChecksumAlgorithm.CRC32C, 4).withSyncInterval(Duration.ofMinutes(5)));
+
+    assertThat(first.status()).isEqualTo(Status.FAILED);
+    assertThat(first.error().retryable()).isTrue();
+    assertThat(control.reported).isEmpty(); // verified but never synced: not resumable
+    assertThat(control.points).isEmpty();
+    assertThat(temporaryFiles()).isEmpty();
+    assertThat(destination.stat("n.bin")).isEmpty();
   }
 
   /** Passes every call to a delegate. */
