@@ -178,6 +178,53 @@ class CallbackIT {
     assertThat(files.get(0).get("attempts").asInt()).isEqualTo(1);
   }
 
+  /**
+   * A batch task's completion holds its job's row while it writes the file results; claims and
+   * heartbeats of the job's other tasks must not wait for it (they change their task row only).
+   * Here another transaction holds the job row as a completion does, and a claim and a heartbeat
+   * must both be answered before it lets go.
+   */
+  @Test
+  void shouldAnswerClaimAndHeartbeatWhileTheJobRowIsHeldByAnotherCallback() throws Exception {
+    Harness.Tenant t = h.tenant("nowait");
+    UUID task = dispatchedTask(t);
+    UUID job =
+        h.db().sql("SELECT job_id FROM tasks WHERE id = ?").param(task).query(UUID.class).single();
+    javax.sql.DataSource ds = h.bean(javax.sql.DataSource.class);
+    java.util.concurrent.ExecutorService caller =
+        java.util.concurrent.Executors.newSingleThreadExecutor();
+    try (java.sql.Connection holder = ds.getConnection()) {
+      holder.setAutoCommit(false);
+      try (java.sql.PreparedStatement ps =
+          holder.prepareStatement("SELECT 1 FROM jobs WHERE id = ? FOR NO KEY UPDATE")) {
+        ps.setObject(1, job);
+        ps.executeQuery().close();
+      }
+      try {
+        Harness.Response claimed =
+            caller
+                .submit(
+                    () -> callbacks.post(WorkerProtocol.claimPath(task), new ClaimRequest("w1", 1)))
+                .get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(claimed.status()).as(claimed.body()).isEqualTo(200);
+        Harness.Response beat =
+            caller
+                .submit(
+                    () ->
+                        callbacks.post(
+                            WorkerProtocol.heartbeatPath(task),
+                            new HeartbeatRequest("w1", 1, 10, 0, 5, Map.of())))
+                .get(20, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(beat.status()).as(beat.body()).isEqualTo(200);
+        assertThat(taskState(task)).isEqualTo("RUNNING");
+      } finally {
+        holder.rollback();
+      }
+    } finally {
+      caller.shutdownNow();
+    }
+  }
+
   private String taskState(UUID task) {
     return h.db()
         .sql("SELECT state FROM tasks WHERE id = ?")

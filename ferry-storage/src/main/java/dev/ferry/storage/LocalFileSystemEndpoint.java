@@ -37,6 +37,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An endpoint on a local (or NFS-mounted) directory tree, {@code file:///abs/root}.
@@ -1088,6 +1089,59 @@ public final class LocalFileSystemEndpoint
       durable = offset;
       return true;
     }
+
+    /**
+     * Positional writes into the temporary file ({@code pwrite}), one {@code fdatasync} of the file
+     * per {@link ConcurrentRanges#sync()}. A resumed write keeps working: ranges go at their
+     * offsets whatever the channel's position.
+     */
+    @Override
+    public Optional<ConcurrentRanges> concurrentRanges() {
+      return Optional.of(ranges);
+    }
+
+    private final ConcurrentRanges ranges =
+        new ConcurrentRanges() {
+          @Override
+          public void writeAt(long offset, ByteBuffer bytes) throws IOException {
+            if (offset < 0) {
+              throw new IllegalArgumentException(
+                  "negative offset " + offset + " for " + describe(path));
+            }
+            if (state != State.OPEN) {
+              throw new IOException("write to " + describe(path) + " is " + stateText());
+            }
+            long position = offset;
+            while (bytes.hasRemaining()) {
+              position += channel.write(bytes, position);
+            }
+            rangeEnd.accumulateAndGet(position, Math::max);
+          }
+
+          /**
+           * Not under the write's lock: syncs of several ranges may overlap (the file system merges
+           * them into fewer journal commits). The bytes counted are those whose {@code writeAt}
+           * returned before the fsync started.
+           */
+          @Override
+          public long sync() {
+            requireOpen("sync");
+            long upTo = rangeEnd.get();
+            try {
+              channel.force(false);
+            } catch (IOException e) {
+              throw StorageException.of("syncing the temporary file of " + describe(path), e);
+            }
+            synchronized (LocalResumableWrite.this) {
+              durable = Math.max(durable, upTo);
+              written = Math.max(written, upTo);
+              return durable;
+            }
+          }
+        };
+
+    /** The end of the furthest range written through {@link #ranges}. */
+    private final AtomicLong rangeEnd = new AtomicLong();
 
     /** Closes the channel without flushing the buffer; the file keeps what reached it. */
     @Override

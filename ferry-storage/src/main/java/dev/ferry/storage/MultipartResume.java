@@ -3,6 +3,7 @@ package dev.ferry.storage;
 import dev.ferry.storage.StorageException.ErrorClass;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.util.Optional;
 
 /**
@@ -99,6 +100,46 @@ public interface MultipartResume {
      * state).
      */
     default void detach() {}
+
+    /**
+     * This write's content written out of order, several ranges at once, when the endpoint can (a
+     * local file: positional writes into the temporary file). Empty, the default, when it takes its
+     * content in order only; a copier then writes through {@link #output()}.
+     */
+    default Optional<ConcurrentRanges> concurrentRanges() {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Capability of a {@link ResumableWrite}: ranges of the content written concurrently, each at its
+   * own offset, so that one large file can be read, written, synced and read back by several
+   * threads at once (chunk i on one thread while chunk i + 1 is on another).
+   *
+   * <p>Contract: {@link #writeAt} and {@link #sync} are thread-safe; callers write disjoint ranges.
+   * A range's bytes may be {@linkplain ResumableWrite#readBack(long, long) read back} once its
+   * {@link #writeAt} calls returned. The write's {@link ResumableWrite#output()} must not be used
+   * while ranges are written. Where nothing was written yet the content may hold a hole (zeros):
+   * {@link ResumableWrite#durableBytes()} counts up to the end of the furthest range synced, so a
+   * writer that resumes must keep only the chunks it verified as one contiguous prefix and cut the
+   * rest off ({@link ResumableWrite#rewindTo}). A write whose content ends with a hole is never
+   * committed by a correct copier: every chunk is read back before the commit.
+   */
+  interface ConcurrentRanges {
+    /**
+     * Writes the buffer's remaining bytes at {@code offset} of the content.
+     *
+     * @throws IOException when the write fails (the write object stays usable for abort/detach)
+     */
+    void writeAt(long offset, ByteBuffer bytes) throws IOException;
+
+    /**
+     * Makes every byte that a {@link #writeAt} call returned from before this call started durable
+     * (a local file: fdatasync), and returns {@link ResumableWrite#durableBytes()}.
+     *
+     * @throws StorageException when storing fails
+     */
+    long sync();
   }
 
   /** Starts a resumable write of {@code path} with parts of {@code partSize} bytes. */

@@ -104,6 +104,71 @@ public abstract class MultipartResumeContractTest {
     return paths;
   }
 
+  /**
+   * {@link MultipartResume.ConcurrentRanges}, where a write offers it: parts written out of order
+   * from several threads at once read back as written and publish as one file; a detached write
+   * resumes with everything that was synced (holes and parts past a gap included), and cutting it
+   * back to a contiguous prefix lets an in-order writer finish it.
+   */
+  @Test
+  void shouldWriteRangesConcurrentlyOutOfOrderAndResumeFromAPrefix() throws Exception {
+    int part = partSize();
+    int parts = 6;
+    byte[] content = data(parts * part + 77, 21);
+    ResumableWrite write = resumable.beginResumableWrite("ranges/file.bin", part);
+    Optional<MultipartResume.ConcurrentRanges> offered = write.concurrentRanges();
+    if (offered.isEmpty()) {
+      write.abort();
+      assertThat(leftovers()).isEmpty();
+      assumeTrue(false, "no concurrent ranges: the in-order path applies");
+    }
+    MultipartResume.ConcurrentRanges ranges = offered.get();
+    // parts 5, 3, 1 from three threads at once (part 5 is the short last one, which ends the file)
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int p : new int[] {5, 3, 1}) {
+      int from = p * part;
+      int len = p == 5 ? content.length - from : part;
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  ranges.writeAt(from, java.nio.ByteBuffer.wrap(content, from, len));
+                  ranges.sync();
+                } catch (Throwable e) {
+                  failures.add(e);
+                }
+              });
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join(10_000);
+    }
+    assertThat(failures).isEmpty();
+    assertThat(readBytes(write.readBack(3L * part, part)))
+        .isEqualTo(java.util.Arrays.copyOfRange(content, 3 * part, 4 * part));
+    assertThat(readBytes(write.readBack(5L * part, content.length)))
+        .isEqualTo(java.util.Arrays.copyOfRange(content, 5 * part, content.length));
+    assertThat(write.durableBytes()).isEqualTo(content.length); // up to the furthest synced end
+    ranges.writeAt(0, java.nio.ByteBuffer.wrap(content, 0, part));
+    ranges.sync();
+    String token = write.resumeToken();
+    write.detach();
+    assertThat(leftovers()).hasSize(1);
+
+    // parts 0 and 1 are a verified prefix; 2 and 4 are holes; the resumer keeps only the prefix
+    ResumableWrite resumed = resumable.resume(token).orElseThrow();
+    assertThat(resumed.durableBytes()).isGreaterThanOrEqualTo(2L * part);
+    assertThat(resumed.rewindTo(2L * part)).isTrue();
+    assertThat(resumed.durableBytes()).isEqualTo(2L * part);
+    resumed.output().write(content, 2 * part, content.length - 2 * part);
+    resumed.commit();
+
+    assertThat(readBytes(endpoint.open("ranges/file.bin"))).isEqualTo(content);
+    assertThat(leftovers()).isEmpty();
+  }
+
   @Test
   void shouldContinueFromDurablePrefixAndPublishOnlyOnCommit() throws Exception {
     int part = partSize();

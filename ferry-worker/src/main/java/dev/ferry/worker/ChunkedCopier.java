@@ -12,6 +12,7 @@ import dev.ferry.model.protocol.ResumePoint;
 import dev.ferry.storage.Checksums;
 import dev.ferry.storage.InvalidPathException;
 import dev.ferry.storage.MultipartResume;
+import dev.ferry.storage.MultipartResume.ConcurrentRanges;
 import dev.ferry.storage.MultipartResume.ResumableWrite;
 import dev.ferry.storage.RelativePath;
 import dev.ferry.storage.StorageEndpoint;
@@ -22,6 +23,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -31,10 +36,13 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -106,6 +114,28 @@ final class ChunkedCopier {
             return t;
           });
 
+  /** Read and write buffer of each range's thread (two per thread, one for the read-back). */
+  static final int RANGE_BUFFER = 1024 * 1024;
+
+  private static final AtomicInteger RANGE_THREADS = new AtomicInteger();
+
+  /**
+   * Where the helpers of {@link #copyRanges} run: shared daemon threads, created on demand, so that
+   * no copy waits for another's. The copying thread itself is always one of a file's ranges.
+   */
+  private static final ExecutorService RANGE_WORKERS =
+      new ThreadPoolExecutor(
+          0,
+          Integer.MAX_VALUE,
+          30,
+          TimeUnit.SECONDS,
+          new SynchronousQueue<>(),
+          r -> {
+            Thread t = new Thread(r, "ferry-range-" + RANGE_THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+          });
+
   private final int bufferSize;
 
   ChunkedCopier(int bufferSize) {
@@ -164,7 +194,18 @@ final class ChunkedCopier {
         return Optional.empty();
       }
       FileResult result =
-          transfer(source, write, item, options.checksum(), control, size, start, progress, what);
+          transfer(
+              source,
+              write,
+              item,
+              options.checksum(),
+              options.ranges(),
+              options.syncInterval(),
+              control,
+              size,
+              start,
+              progress,
+              what);
       keep =
           result.status() == Status.FAILED && keep(control, progress, result.error().retryable());
       return Optional.of(result);
@@ -334,6 +375,8 @@ final class ChunkedCopier {
       ResumableWrite write,
       FileItem item,
       ChecksumAlgorithm algorithm,
+      int ranges,
+      Duration syncInterval,
       CopyControl control,
       long size,
       Start start,
@@ -344,6 +387,30 @@ final class ChunkedCopier {
     long offset = Math.min(checksums.size() * chunk, size);
     boolean combinable =
         algorithm == ChecksumAlgorithm.CRC32C || algorithm == ChecksumAlgorithm.ADLER32;
+    Optional<ConcurrentRanges> concurrent =
+        combinable && ranges > 1 && ceilDiv(size, chunk) - checksums.size() >= 2
+            ? write.concurrentRanges()
+            : Optional.empty();
+    if (concurrent.isPresent()) {
+      FileResult failure =
+          copyRanges(
+              source,
+              write,
+              concurrent.get(),
+              item,
+              algorithm,
+              ranges,
+              syncInterval,
+              control,
+              size,
+              chunk,
+              checksums,
+              progress,
+              what);
+      return failure != null
+          ? failure
+          : finish(write, item, algorithm, control, size, chunk, checksums, combinable, null, what);
+    }
     Checksums.Hasher whole = combinable ? null : Checksums.hasher(algorithm);
     byte[] buffer = new byte[bufferSize];
     byte[] verifyBuffer = new byte[bufferSize]; // the verifier's, while this thread writes on
@@ -461,6 +528,24 @@ final class ChunkedCopier {
               + e,
           true);
     }
+    return finish(write, item, algorithm, control, size, chunk, checksums, combinable, whole, what);
+  }
+
+  /**
+   * After the last chunk: nothing may follow it at the destination; then the whole-file checksum
+   * and the commit.
+   */
+  private static FileResult finish(
+      ResumableWrite write,
+      FileItem item,
+      ChecksumAlgorithm algorithm,
+      CopyControl control,
+      long size,
+      long chunk,
+      List<String> checksums,
+      boolean combinable,
+      Checksums.Hasher whole,
+      String what) {
     try (InputStream tail = write.readBack(size, 1)) {
       if (tail.read() >= 0) {
         return failed(
@@ -482,6 +567,282 @@ final class ChunkedCopier {
     write.commit();
     control.resumePoint(item.source(), null);
     return new FileResult(item.source(), Status.SUCCEEDED, size, checksum, null);
+  }
+
+  /**
+   * Copies the chunks after the verified prefix {@code ranges} at a time, each on its own thread
+   * (this one and helpers from {@link #RANGE_WORKERS}): a thread takes the next chunk not yet
+   * taken, reads its range of the source ({@link StorageEndpoint#openRange}) while hashing it,
+   * writes it at its offset ({@link ConcurrentRanges#writeAt}), syncs ({@link
+   * ConcurrentRanges#sync}) and reads it back; then it takes the next. So one file keeps several
+   * reads, writes, syncs and read-backs in flight at once, which a single in-order stream cannot.
+   *
+   * <p>Chunks finish out of order. {@code checksums} and the reported resume point only ever hold
+   * the <em>contiguous</em> prefix of verified chunks (a chunk verified past a gap waits until the
+   * gap is filled), so a resume continues exactly as after an in-order copy: a chunk verified
+   * beyond the prefix when the copy stops is written again by the next attempt (at most {@code
+   * ranges - 1} of them), and whatever a kept write holds past the prefix is cut off on resume.
+   *
+   * <p>The first failure (a mismatch, a changed source, an I/O error, a stop) halts the other
+   * threads at their next buffer; this thread waits for all of them before it returns, so what is
+   * kept and reported is settled. Only for combinable checksums: the whole file's CRC32C or
+   * Adler-32 is combined from the chunks' afterwards.
+   *
+   * @return null when every chunk was verified; else the failure
+   */
+  private FileResult copyRanges(
+      StorageEndpoint source,
+      ResumableWrite write,
+      ConcurrentRanges ranges,
+      FileItem item,
+      ChecksumAlgorithm algorithm,
+      int parallelism,
+      Duration syncInterval,
+      CopyControl control,
+      long size,
+      long chunk,
+      List<String> checksums,
+      Progress progress,
+      String what) {
+    int total = (int) ceilDiv(size, chunk);
+    String[] verified = new String[total];
+    for (int i = 0; i < checksums.size(); i++) {
+      verified[i] = checksums.get(i);
+    }
+    Clock clock = control.clock();
+    Checkpoints checkpoints = new Checkpoints(checksums.size(), clock.instant().plus(syncInterval));
+    AtomicInteger next = new AtomicInteger(checksums.size());
+    AtomicReference<FileResult> failure = new AtomicReference<>();
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    AtomicBoolean halt = new AtomicBoolean();
+    int buffer = Math.max(bufferSize, RANGE_BUFFER);
+    Runnable work =
+        () -> {
+          byte[] data = new byte[buffer];
+          byte[] verifyBuffer = new byte[buffer];
+          try {
+            while (!halt.get()) {
+              int index = next.getAndIncrement();
+              if (index >= total) {
+                return;
+              }
+              long offset = index * chunk;
+              long length = chunkLength(index, chunk, size);
+              Checksums.Hasher sent = Checksums.hasher(algorithm);
+              try (InputStream in = source.openRange(item.source(), offset, length)) {
+                ByteBuffer wrapped = ByteBuffer.wrap(data);
+                for (long remaining = length; remaining > 0; ) {
+                  if (halt.get()) {
+                    return;
+                  }
+                  checkStop(control, what, offset + sent.bytes());
+                  int n = in.read(data, 0, (int) Math.min(data.length, remaining));
+                  if (n < 0) {
+                    synchronized (verified) {
+                      progress.prefixInvalid = true;
+                    }
+                    fail(
+                        failure,
+                        halt,
+                        sourceChanged(
+                            item, what, size, "ended at byte " + (offset + sent.bytes())));
+                    return;
+                  }
+                  sent.update(data, 0, n);
+                  wrapped.clear().limit(n);
+                  ranges.writeAt(offset + length - remaining, wrapped);
+                  control.bytesCopied(n);
+                  remaining -= n;
+                }
+              }
+              if (syncInterval.isZero()) {
+                ranges.sync(); // before the read-back, as the in-order path does
+              }
+              String expected = sent.hex();
+              FileResult mismatch =
+                  verifyChunk(
+                      write,
+                      item,
+                      algorithm,
+                      control,
+                      index,
+                      offset,
+                      length,
+                      expected,
+                      verifyBuffer,
+                      what);
+              if (mismatch != null) {
+                fail(failure, halt, mismatch);
+                return;
+              }
+              int upTo; // the contiguous verified prefix this thread makes durable, or -1
+              synchronized (verified) {
+                verified[index] = expected;
+                while (checkpoints.contiguous < total && verified[checkpoints.contiguous] != null) {
+                  checkpoints.contiguous++;
+                }
+                upTo = checkpoints.claim(syncInterval, clock.instant());
+              }
+              if (upTo >= 0) {
+                try {
+                  if (!syncInterval.isZero()) {
+                    ranges.sync(); // covers every chunk of the prefix: their writes returned
+                  }
+                } finally {
+                  synchronized (verified) {
+                    checkpoints.syncing = false;
+                  }
+                }
+                synchronized (verified) {
+                  checkpoints.next = clock.instant().plus(syncInterval);
+                  if (upTo > checksums.size()) {
+                    for (int i = checksums.size(); i < upTo; i++) {
+                      checksums.add(verified[i]);
+                    }
+                    progress.verifiedChunks = checksums.size();
+                    long prefix = Math.min(checksums.size() * chunk, size);
+                    report(control, item, write, chunk, checksums, size, prefix, progress);
+                  }
+                }
+              }
+            }
+          } catch (Throwable t) { // rethrown on the copying thread
+            thrown.compareAndSet(null, t);
+            halt.set(true);
+          }
+        };
+    List<Future<?>> helpers = new ArrayList<>();
+    int threads = (int) Math.min(parallelism, total - checksums.size());
+    for (int h = 1; h < threads; h++) {
+      try {
+        helpers.add(RANGE_WORKERS.submit(work));
+      } catch (RejectedExecutionException e) {
+        break; // fewer threads; this one still copies every chunk nobody took
+      }
+    }
+    work.run();
+    boolean interrupted = false;
+    for (Future<?> helper : helpers) {
+      while (true) {
+        try {
+          helper.get();
+          break;
+        } catch (InterruptedException e) {
+          interrupted = true; // a stop: the helpers see it at their next buffer
+          halt.set(true);
+        } catch (ExecutionException e) {
+          thrown.compareAndSet(null, e.getCause());
+          break;
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+    Throwable t = thrown.get();
+    if (t instanceof IOException e) {
+      stopIfRequested(control, what, e);
+      return failed(
+          item,
+          "io",
+          what
+              + ": copying "
+              + threads
+              + " ranges at once failed"
+              + (progress.resumable()
+                  ? " (" + progress.verifiedChunks + " chunks verified, kept for the next attempt)"
+                  : "")
+              + ": "
+              + e,
+          true);
+    }
+    if (t instanceof RuntimeException r) {
+      throw r;
+    }
+    if (t instanceof Error err) {
+      throw err;
+    }
+    if (t != null) {
+      throw new IllegalStateException(what + ": copying a range failed", t);
+    }
+    if (failure.get() != null) {
+      return failure.get();
+    }
+    checkStop(control, what, Math.min(checksums.size() * chunk, size));
+    if (checkpoints.contiguous != total) { // cannot happen without a failure or stop
+      throw new IllegalStateException(
+          what
+              + ": "
+              + checkpoints.contiguous
+              + " of "
+              + total
+              + " chunks verified after the copy");
+    }
+    // every chunk verified: one sync for the rest (a no-op for what a checkpoint synced), so the
+    // content is durable before the commit whether or not the destination stages it in a group
+    ranges.sync();
+    for (int i = checksums.size(); i < total; i++) {
+      checksums.add(verified[i]);
+    }
+    progress.verifiedChunks = checksums.size();
+    try (InputStream rest = source.openRange(item.source(), size, 1)) {
+      if (rest.read() >= 0) {
+        progress.prefixInvalid = true;
+        return sourceChanged(item, what, size, "has more bytes");
+      }
+    } catch (IOException e) {
+      stopIfRequested(control, what, e);
+      return failed(item, "io", what + ": reading the source's end failed: " + e, true);
+    }
+    return null;
+  }
+
+  /**
+   * When the verified chunks of a ranged copy are made durable and reported. Guarded by the copy's
+   * lock.
+   */
+  private static final class Checkpoints {
+    /** Chunks verified without a gap from the start (synced or not). */
+    int contiguous;
+
+    /** Chunks already synced and reported (or inherited from the resume point). */
+    int synced;
+
+    /** Not before this instant does the next checkpoint run (unless the interval is zero). */
+    Instant next;
+
+    /** A thread is syncing for a checkpoint; others go on copying. */
+    boolean syncing;
+
+    Checkpoints(int synced, Instant next) {
+      this.contiguous = synced;
+      this.synced = synced;
+      this.next = next;
+    }
+
+    /**
+     * The prefix the calling thread is to sync and report now, or -1: with a zero interval every
+     * chunk's own sync already happened, so the prefix is reported at once; otherwise one thread at
+     * a time, when the interval has passed and the prefix grew.
+     */
+    int claim(Duration interval, Instant now) {
+      if (contiguous <= synced) {
+        return -1;
+      }
+      if (!interval.isZero() && (syncing || now.isBefore(next))) {
+        return -1;
+      }
+      syncing = !interval.isZero();
+      synced = contiguous;
+      return contiguous;
+    }
+  }
+
+  /** Records the first failure of a range and halts the others. */
+  private static void fail(
+      AtomicReference<FileResult> failure, AtomicBoolean halt, FileResult result) {
+    failure.compareAndSet(null, result);
+    halt.set(true);
   }
 
   /**

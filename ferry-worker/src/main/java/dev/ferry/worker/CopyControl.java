@@ -1,6 +1,7 @@
 package dev.ferry.worker;
 
 import dev.ferry.model.protocol.ResumePoint;
+import java.time.Clock;
 
 /**
  * The running task's side of a copy: where progress goes and whether to stop. Called on the copying
@@ -14,6 +15,14 @@ public interface CopyControl {
   /** True when the copy must stop at the next buffer boundary (cancel, stale lease, shutdown). */
   default boolean stopRequested() {
     return false;
+  }
+
+  /**
+   * The clock that paces a copy's durability checkpoints ({@link CopyOptions#syncInterval()}). The
+   * running task's clock; the default is the system clock.
+   */
+  default Clock clock() {
+    return Clock.systemUTC();
   }
 
   /** {@code bytes} more were read from the source and written to the temporary object. */

@@ -163,6 +163,11 @@ final class TaskExecution implements CopyControl {
   }
 
   @Override
+  public Clock clock() {
+    return services.clock();
+  }
+
+  @Override
   public void bytesCopied(long bytes) {
     bytesDone.addAndGet(bytes);
     if (bandwidth != null) {

@@ -20,13 +20,15 @@ import java.util.List;
  *
  * <pre>
  * java -cp target/classes:target/test-classes:$(cat target/cp.txt) dev.ferry.worker.LargeCopyBench \
- *     SOURCE_FILE DESTINATION_DIR [repeats=3] [chunkMiB=8] [ab]
+ *     SOURCE_FILE DESTINATION_DIR [repeats=3] [chunkMiB=8] [ab | ranges=N]
  * </pre>
  *
  * <p>With {@code ab}, each repetition copies twice, alternating, through a pass-through {@link
  * FaultInjectingEndpoint} (no faults armed): once with chunks verified on a verifier thread while
  * the next is written, once on the copying thread ({@code serialVerification}), and prints both
- * medians: an A/B of the pipelined verification in the same conditions.
+ * medians: an A/B of the pipelined verification in the same conditions. With {@code ranges=N}, each
+ * repetition copies with the chunks in order and with N chunks at once ({@link
+ * CopyOptions#ranges()}), alternating which goes first.
  */
 public final class LargeCopyBench {
   private LargeCopyBench() {}
@@ -43,6 +45,11 @@ public final class LargeCopyBench {
     FileCopier copier = new FileCopier();
     if (args.length > 4 && args[4].equals("ab")) {
       ab(copier, source, dstDir, repeats, options, size);
+      return;
+    }
+    if (args.length > 4 && args[4].startsWith("ranges=")) {
+      rangesAb(
+          copier, source, dstDir, repeats, options, size, Integer.parseInt(args[4].substring(7)));
       return;
     }
     List<Double> seconds = new ArrayList<>();
@@ -112,6 +119,59 @@ public final class LargeCopyBench {
     System.out.printf(
         "median pipelined %.2f s, serial %.2f s%n",
         pipelined.get(pipelined.size() / 2), serial.get(serial.size() / 2));
+  }
+
+  /**
+   * Each repetition copies twice, alternating the order: chunks in order ({@code ranges} 1) and
+   * {@code n} chunks at once, both published through a group as the worker does; prints both
+   * medians.
+   */
+  private static void rangesAb(
+      FileCopier copier,
+      Path source,
+      Path dstDir,
+      int repeats,
+      CopyOptions options,
+      long size,
+      int n)
+      throws Exception {
+    List<Double> inOrder = new ArrayList<>();
+    List<Double> ranged = new ArrayList<>();
+    for (int r = 0; r < repeats; r++) {
+      for (int ranges : r % 2 == 0 ? new int[] {1, n} : new int[] {n, 1}) {
+        dropCaches();
+        LocalFileSystemEndpoint src = LocalFileSystemEndpoint.at(source.getParent());
+        LocalFileSystemEndpoint dst = LocalFileSystemEndpoint.at(dstDir);
+        GroupCommit.Group group = dst.beginGroup();
+        long t0 = System.nanoTime();
+        FileResult result =
+            copier.copy(
+                src,
+                group.endpoint(),
+                new FileItem(source.getFileName().toString(), "r" + ranges + "-" + r, size),
+                options.withRanges(ranges),
+                CopyControl.NONE);
+        long t1 = System.nanoTime();
+        group.sync();
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(
+            "  copy %.2f s, group sync %.2f s%n", (t1 - t0) / 1e9, s - (t1 - t0) / 1e9);
+        if (result.status() != FileResult.Status.SUCCEEDED) {
+          throw new IllegalStateException(result.toString());
+        }
+        Files.delete(dstDir.resolve("r" + ranges + "-" + r));
+        (ranges == 1 ? inOrder : ranged).add(s);
+        System.out.printf(
+            "run %d ranges %d: %.2f s, %.0f MB/s%n", r + 1, ranges, s, size / 1e6 / s);
+      }
+    }
+    inOrder.sort(Comparator.naturalOrder());
+    ranged.sort(Comparator.naturalOrder());
+    double a = inOrder.get(inOrder.size() / 2);
+    double b = ranged.get(ranged.size() / 2);
+    System.out.printf(
+        "median in order %.2f s (%.0f MB/s), %d ranges %.2f s (%.0f MB/s), ratio %.2f%n",
+        a, size / 1e6 / a, n, b, size / 1e6 / b, a / b);
   }
 
   private static void dropCaches() throws Exception {
