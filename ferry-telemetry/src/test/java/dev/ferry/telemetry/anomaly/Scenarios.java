@@ -205,6 +205,11 @@ final class Scenarios {
       healthy.add(Workload.healthy(seed, i));
     }
     out.add(new Scenario("healthy, 6 links", healthy, -1, 12 + HEALTHY_WINDOWS));
+    List<Workload> busy = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      busy.add(Workload.healthy(seed + 4, i).contended(0.1, 0.3));
+    }
+    out.add(new Scenario("healthy on a busy machine, 6 links", busy, -1, 12 + HEALTHY_WINDOWS));
     List<Workload> slow = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
       slow.add(Workload.healthy(seed + 1, i).slow(40, 5).recover(50));
