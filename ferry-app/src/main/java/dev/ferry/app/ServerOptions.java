@@ -1,9 +1,12 @@
 package dev.ferry.app;
 
+import dev.ferry.telemetry.anomaly.AnomalyOptions;
 import dev.ferry.telemetry.streams.TransferTopology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -106,6 +109,37 @@ public final class ServerOptions {
           "A Prometheus server that scrapes Ferry: the consistency checker then also compares its"
               + " query API's ferry_transfers_total and ferry_transfer_bytes_total with the stream.")
   String prometheusUrl;
+
+  /**
+   * {@code --anomaly SETTING=VALUE}, repeatable: anomaly detection settings (docs/anomalies.md).
+   * Each is checked here, so a misspelt name or a bad value is a usage error before anything
+   * starts, then applied as the system property {@code ferry.telemetry.anomaly.SETTING}, where the
+   * runtime reads the settings ({@link AnomalyOptions#fromProperties}); given here, it wins over
+   * the same {@code -D}.
+   */
+  @Option(
+      names = "--anomaly",
+      paramLabel = "SETTING=VALUE",
+      description =
+          "An anomaly detection setting, repeatable, e.g. --anomaly throughput-drop=4 --anomaly"
+              + " warm-up-windows=20. Settings: enabled, warm-up-windows, sample-size, trees,"
+              + " grade-threshold, z-factor, throughput-drop, duration-rise, failure-rise,"
+              + " retention, correlation-windows, random-seed (docs/anomalies.md). The same as"
+              + " -Dferry.telemetry.anomaly.SETTING=VALUE, and wins over it.")
+  void anomaly(Map<String, String> settings) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    settings.forEach((k, v) -> properties.put(AnomalyOptions.PREFIX + k, v));
+    try {
+      AnomalyOptions.fromProperties(properties);
+    } catch (IllegalArgumentException e) {
+      throw new CommandLine.ParameterException(
+          spec.commandLine(), "--anomaly: " + e.getMessage(), e);
+    }
+    properties.forEach(System::setProperty);
+  }
+
+  @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
+  CommandLine.Model.CommandSpec spec;
 
   /** The telemetry window size, {@code null} for the topology's default (1 min). */
   Duration telemetryWindow() {

@@ -19,7 +19,9 @@ import java.util.UUID;
  * @param grade the thresholder's grade, 0 to 1
  * @param feature the {@link Feature#wireName()} of the feature to blame
  * @param features what the window showed
- * @param expected what the model expected instead; null when it could not say
+ * @param expected the link's usual window the confirmation rule compared with (lower quartile of
+ *     throughput, longest p95, median failure ratio and count of its recent unflagged windows; see
+ *     {@link LinkDetector}); null only for anomalies stored before that rule
  * @param detectedAt when the detector processed the window (its clock)
  */
 public record Anomaly(

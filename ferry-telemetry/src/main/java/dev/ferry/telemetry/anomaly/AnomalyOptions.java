@@ -1,6 +1,7 @@
 package dev.ferry.telemetry.anomaly;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -83,15 +84,37 @@ public record AnomalyOptions(
   /**
    * Enabled; 12 windows of warm-up, 64 points × 50 trees, threshold 4 deviations above the mean
    * score, grade ≥ 0.5, kept for 7 days, correlation over 30 windows; a flagged window must also
-   * show throughput at least 3× below usual, p95 duration at least 5× above usual, or failures at
+   * show throughput at least 4× below usual, p95 duration at least 5× above usual, or failures at
    * least 10 points above usual. Chosen with the scenarios of {@code docs/anomalies.md}: healthy
    * links raise about 0.03 % false alarms while a 5× throughput drop or 30 % failures are flagged
    * within 1 to 2 windows.
    */
   public static AnomalyOptions defaults() {
     return new AnomalyOptions(
-        true, 12, 64, 50, 0.5, 4.0, Duration.ofDays(7), 30, 0x5EEDL, 3.0, 5.0, 0.1);
+        true, 12, 64, 50, 0.5, 4.0, Duration.ofDays(7), 30, 0x5EEDL, 4.0, 5.0, 0.1);
   }
+
+  /** The prefix of the system properties that hold these settings. */
+  public static final String PREFIX = "ferry.telemetry.anomaly.";
+
+  /**
+   * The settings' names as {@code ferry server --anomaly NAME=VALUE} and the system properties
+   * ({@link #PREFIX} + name) spell them.
+   */
+  public static final List<String> SETTINGS =
+      List.of(
+          "enabled",
+          "warm-up-windows",
+          "sample-size",
+          "trees",
+          "grade-threshold",
+          "z-factor",
+          "throughput-drop",
+          "duration-rise",
+          "failure-rise",
+          "retention",
+          "correlation-windows",
+          "random-seed");
 
   /**
    * The defaults overridden by whichever of these keys {@code properties} holds: {@code
@@ -100,11 +123,25 @@ public record AnomalyOptions(
    * P7D}), {@code .correlation-windows}, {@code .random-seed}, {@code .throughput-drop}, {@code
    * .duration-rise}, {@code .failure-rise}.
    *
-   * @throws IllegalArgumentException naming the key when a value does not parse or is out of range
+   * <p>Any other key under the prefix is an error, so that a misspelt setting does not silently
+   * keep its default.
+   *
+   * @throws IllegalArgumentException naming the key when a value does not parse or is out of range,
+   *     or when a key under the prefix is not a setting
    */
   public static AnomalyOptions fromProperties(Map<String, String> properties) {
     AnomalyOptions d = defaults();
-    String p = "ferry.telemetry.anomaly.";
+    String p = PREFIX;
+    for (String key : properties.keySet()) {
+      if (key.startsWith(p) && !SETTINGS.contains(key.substring(p.length()))) {
+        throw new IllegalArgumentException(
+            "unknown anomaly detection setting "
+                + key
+                + " (known: "
+                + String.join(", ", SETTINGS)
+                + ")");
+      }
+    }
     try {
       return new AnomalyOptions(
           Boolean.parseBoolean(properties.getOrDefault(p + "enabled", "" + d.enabled)),

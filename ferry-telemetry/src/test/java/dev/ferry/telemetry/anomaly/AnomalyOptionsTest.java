@@ -44,4 +44,27 @@ class AnomalyOptionsTest {
         .hasMessageContaining("ferry.telemetry.anomaly.*")
         .hasMessageContaining("lots");
   }
+
+  @Test
+  void shouldRejectAMisspeltSettingRatherThanIgnoreIt() {
+    assertThatThrownBy(
+            () ->
+                AnomalyOptions.fromProperties(
+                    Map.of("ferry.telemetry.anomaly.throughput-dorp", "4")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith(
+            "unknown anomaly detection setting ferry.telemetry.anomaly.throughput-dorp (known:")
+        .hasMessageContaining("throughput-drop");
+    assertThat(
+            AnomalyOptions.fromProperties(
+                Map.of(
+                    "ferry.telemetry.anomaly.throughput-drop", "4",
+                    "ferry.telemetry.anomaly.duration-rise", "8",
+                    "ferry.telemetry.anomaly.failure-rise", "0.2")))
+        .isEqualTo(
+            AnomalyOptions.defaults()
+                .withThroughputDrop(4)
+                .withDurationRise(8)
+                .withFailureRise(0.2));
+  }
 }

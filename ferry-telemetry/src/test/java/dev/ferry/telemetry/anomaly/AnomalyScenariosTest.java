@@ -13,10 +13,11 @@ import org.junit.jupiter.api.Test;
  * The issue's acceptance scenarios, with the default options, pooled over the 10 seeds of {@link
  * Scenarios#SEEDS}: a 5× throughput drop and a jump to 30 % failures are flagged within 3 windows
  * on every link; healthy links (6 links × 1,000 windows per seed) raise at most 0.1 % false alarms
- * pooled and 0.2 % for any one seed, ten times stricter than the issue's 1 %; the demo's shape
- * (short warm-up, slow then failing link, recovery) is flagged within 3 windows with no false alarm
- * at all. Writes the table to {@code target/anomaly-scenarios.md}, the source of the one in {@code
- * docs/anomalies.md}.
+ * pooled and 0.2 % for any one seed, ten times stricter than the issue's 1 %, and at most 0.1 % on
+ * a busy machine whose load and overlapping jobs slow healthy links by 2× at times; the demo's
+ * shape (short warm-up, slow then failing link, recovery) is flagged within 3 windows with no false
+ * alarm at all. Writes the table to {@code target/anomaly-scenarios.md}, the source of the one in
+ * {@code docs/anomalies.md}.
  */
 class AnomalyScenariosTest {
   private static List<Scenarios.Result> results;
@@ -47,6 +48,13 @@ class AnomalyScenariosTest {
     perSeed.forEach(
         (seed, r) ->
             assertThat(r.get(0).falseAlarmRate()).as("seed %d", seed).isLessThanOrEqualTo(0.002));
+  }
+
+  @Test
+  void shouldStayQuietOnHealthyLinksOfABusyMachine() {
+    Scenarios.Result busy = result("healthy on a busy machine");
+    assertThat(busy.scoredWindows()).isEqualTo(6_000L * Scenarios.SEEDS.length);
+    assertThat(busy.falseAlarmRate()).isLessThanOrEqualTo(0.001);
   }
 
   @Test

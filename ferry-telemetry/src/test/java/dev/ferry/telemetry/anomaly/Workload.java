@@ -29,6 +29,9 @@ final class Workload {
   private final double meanTransfers;
   private final double baseFailure;
   private final List<Phase> phases = new ArrayList<>();
+  private final Random contention;
+  private double overlapProbability;
+  private double loadSigma;
 
   /**
    * @param seed the seed; the same seed gives the same windows
@@ -38,6 +41,7 @@ final class Workload {
    */
   Workload(long seed, double bandwidth, double meanTransfers, double baseFailure) {
     this.random = new Random(seed);
+    this.contention = new Random(seed ^ 0xC0FFEEL); // its own stream: other scenarios unchanged
     this.bandwidth = bandwidth;
     this.meanTransfers = meanTransfers;
     this.baseFailure = baseFailure;
@@ -51,6 +55,18 @@ final class Workload {
         8e6 + r.nextDouble() * 82e6,
         20 + r.nextInt(41),
         0.002 + r.nextDouble() * 0.008);
+  }
+
+  /**
+   * A link on a shared, busy machine, as in the demo: each window's throughput is multiplied by a
+   * log-normal load factor (σ = {@code loadSigma}), and with probability {@code overlap} a late job
+   * overlaps the next one, so the window holds twice the transfers at half the per-transfer
+   * throughput (the link itself no worse).
+   */
+  Workload contended(double overlap, double loadSigma) {
+    this.overlapProbability = overlap;
+    this.loadSigma = loadSigma;
+    return this;
   }
 
   /** From window {@code w} on, throughput divided by {@code factor}, failures as when healthy. */
@@ -130,7 +146,16 @@ final class Workload {
 
   private Sample sample(int w) {
     Phase p = phaseAt(w);
-    int n = Math.max(1, poisson(meanTransfers));
+    double load = 1;
+    int copies = 1;
+    if (overlapProbability > 0 || loadSigma > 0) {
+      load = Math.exp(loadSigma * contention.nextGaussian());
+      if (contention.nextDouble() < overlapProbability) {
+        load /= 2;
+        copies = 2;
+      }
+    }
+    int n = Math.max(1, poisson(meanTransfers)) * copies;
     double[] throughput = new double[n];
     double[] duration = new double[n];
     int ok = 0;
@@ -138,7 +163,8 @@ final class Workload {
     long bytes = 0;
     for (int i = 0; i < n; i++) {
       double size = Math.exp(15 + 1.0 * random.nextGaussian()); // median ~3.3 MB
-      double tput = bandwidth / p.throughputFactor() * Math.exp(0.25 * random.nextGaussian());
+      double tput =
+          bandwidth / p.throughputFactor() * load * Math.exp(0.25 * random.nextGaussian());
       if (random.nextDouble() < p.failureProbability()) {
         failed++;
         continue;
