@@ -23,7 +23,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retryMax retry delay ceiling
  * @param sweepInterval how often the sweeper looks for expired leases and due retries
  * @param maxRequestBytes largest accepted API request body
- * @param batchMaxFiles most files in one batch task
+ * @param batchMaxFiles most files in one batch task (batches are sized to the job below that; see
+ *     {@code TaskDispatcher.group})
  * @param batchMaxBytes most bytes in one batch task; larger files get a task each
  */
 @ConfigurationProperties("ferry")
@@ -40,7 +41,7 @@ public record FerryProperties(
     @DefaultValue("5m") Duration retryMax,
     @DefaultValue("1s") Duration sweepInterval,
     @DefaultValue("1048576") long maxRequestBytes,
-    @DefaultValue("500") int batchMaxFiles,
+    @DefaultValue("2000") int batchMaxFiles,
     @DefaultValue("67108864") long batchMaxBytes) {
 
   public FerryProperties {

@@ -79,7 +79,8 @@ final class TaskExecution implements CopyControl {
       WorkerListener listener,
       int fileConcurrency,
       Executor filePool,
-      TemporaryFileSweeper sweeper) {}
+      TemporaryFileSweeper sweeper,
+      int rangesPerFile) {}
 
   private enum Phase {
     COPYING,
@@ -264,7 +265,7 @@ final class TaskExecution implements CopyControl {
   }
 
   private void copyAll() {
-    CopyOptions options = CopyOptions.of(lease);
+    CopyOptions options = CopyOptions.of(lease).withRanges(services.rangesPerFile());
     StorageEndpoint source = null;
     StorageEndpoint destination = null;
     try {

@@ -230,7 +230,8 @@ public final class Worker implements AutoCloseable {
             this.listener,
             config.fileConcurrency(),
             filePool,
-            sweeper);
+            sweeper,
+            config.rangesPerFile());
     this.injectedTelemetry = telemetry;
     if (telemetry != null) {
       this.telemetry = telemetry;

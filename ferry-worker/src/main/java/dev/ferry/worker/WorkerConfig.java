@@ -50,6 +50,8 @@ import java.util.UUID;
  *     write may wait for its next attempt (lease, backoff, dispatch), default 1 hour
  * @param temporaryFileSweepInterval how often one directory is swept at most, and how often the
  *     remembered directories are swept again; default 10 minutes
+ * @param rangesPerFile chunks of one large file copied at once where the destination allows it, 1
+ *     to 64 ({@link CopyOptions#ranges()}); default {@link CopyOptions#DEFAULT_RANGES}
  */
 public record WorkerConfig(
     URI controlPlaneUrl,
@@ -71,7 +73,8 @@ public record WorkerConfig(
     boolean attemptTelemetry,
     long defaultLinkBandwidth,
     Duration temporaryFileAge,
-    Duration temporaryFileSweepInterval) {
+    Duration temporaryFileSweepInterval,
+    int rangesPerFile) {
 
   public static final int DEFAULT_CONCURRENCY = 4;
   public static final int DEFAULT_FILE_CONCURRENCY = 8;
@@ -114,6 +117,9 @@ public record WorkerConfig(
     requirePositive("shutdownTimeout", shutdownTimeout);
     Objects.requireNonNull(clock, "clock is required");
     kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+    if (rangesPerFile < 1 || rangesPerFile > 64) {
+      throw new IllegalArgumentException("rangesPerFile must be 1 to 64, got " + rangesPerFile);
+    }
     if (fileConcurrency < 1 || fileConcurrency > 256) {
       throw new IllegalArgumentException(
           "fileConcurrency must be 1 to 256, got " + fileConcurrency);
@@ -190,6 +196,7 @@ public record WorkerConfig(
     private Clock clock = Clock.systemUTC();
     private final Map<String, String> kafkaProperties = new LinkedHashMap<>();
     private int fileConcurrency = DEFAULT_FILE_CONCURRENCY;
+    private int rangesPerFile = CopyOptions.DEFAULT_RANGES;
     private final Map<String, Integer> linkConcurrency = new LinkedHashMap<>();
     private Integer defaultLinkConcurrency; // null: concurrency
     private boolean adaptiveConcurrency;
@@ -271,6 +278,15 @@ public record WorkerConfig(
     }
 
     /** Files of one batch task copied at once; default {@value #DEFAULT_FILE_CONCURRENCY}. */
+    /**
+     * Chunks of one large file copied at once where the destination allows it ({@link
+     * CopyOptions#ranges()}); 1 keeps every file's chunks in order.
+     */
+    public Builder rangesPerFile(int rangesPerFile) {
+      this.rangesPerFile = rangesPerFile;
+      return this;
+    }
+
     public Builder fileConcurrency(int fileConcurrency) {
       this.fileConcurrency = fileConcurrency;
       return this;
@@ -348,7 +364,8 @@ public record WorkerConfig(
           attemptTelemetry,
           defaultLinkBandwidth,
           temporaryFileAge,
-          temporaryFileSweepInterval);
+          temporaryFileSweepInterval,
+          rangesPerFile);
     }
   }
 }

@@ -89,6 +89,9 @@ class WorkerResumeTest {
             .webhookSecret(controlPlane.secret)
             .heartbeatInterval(Duration.ofMillis(20))
             .shutdownTimeout(Duration.ofMillis(100))
+            // the in-order path, which reports every chunk as it is verified; the ranged path's
+            // checkpoints and resume are tested in ParallelRangesTest
+            .rangesPerFile(1)
             .build();
     return new Worker(
         config,

@@ -57,6 +57,49 @@ class PlanningTest {
         .containsExactly(100L, 100L, 250L, 50L);
   }
 
+  private static List<FileItem> small(int count, String prefix) {
+    List<FileItem> files = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = prefix + String.format("%06d", i); // one length: the estimates are equal
+      files.add(new FileItem(name, name, 4096));
+    }
+    return files;
+  }
+
+  @Test
+  void shouldSizeBatchesToTheJobBetweenTheFloorAndTheCap() {
+    TaskDispatcher d = dispatcher(2000, 64L << 20);
+    // 20,000 small files: about TARGET_BATCHES batches, not 40 of 500
+    List<TaskDispatcher.NewTask> big = d.group(small(20_000, "f"));
+    assertThat(big).hasSize(TaskDispatcher.TARGET_BATCHES);
+    assertThat(big).allSatisfy(t -> assertThat(t.files()).hasSizeBetween(1600, 1700));
+    assertThat(big.stream().mapToInt(t -> t.files().size()).sum()).isEqualTo(20_000);
+    // 1,000 files: batches of the floor, so that two tasks can still run at once
+    assertThat(d.group(small(1_000, "f")))
+        .extracting(t -> t.files().size())
+        .containsExactly(500, 500);
+    // 100,000 files: the cap, or fewer where a 1 MiB request of (failed) results is reached first
+    List<TaskDispatcher.NewTask> huge = d.group(small(100_000, "f"));
+    long perFile = TaskDispatcher.estimatedResultBytes(huge.get(0).files().get(0));
+    int fit = (int) Math.min(2000, ((1 << 20) - 4096) / perFile);
+    assertThat(huge.get(0).files()).hasSize(fit);
+    assertThat(huge).allSatisfy(t -> assertThat(t.files().size()).isLessThanOrEqualTo(fit));
+    assertThat(huge.stream().mapToInt(t -> t.files().size()).sum()).isEqualTo(100_000);
+  }
+
+  @Test
+  void shouldCloseABatchBeforeItsResultsOutgrowARequest() {
+    // 1 MiB requests: a failed file's result is estimated at 4 bytes per path character + 512
+    List<FileItem> files = small(600, "x".repeat(1000) + "/");
+    List<TaskDispatcher.NewTask> tasks = dispatcher(2000, 64L << 20).group(files);
+    long perFile = TaskDispatcher.estimatedResultBytes(files.get(0));
+    int fit = (int) (((1 << 20) - 4096) / perFile);
+    assertThat(fit).isLessThan(600);
+    assertThat(tasks.get(0).files()).hasSize(fit);
+    assertThat(tasks).allSatisfy(t -> assertThat(t.files().size()).isLessThanOrEqualTo(fit));
+    assertThat(tasks.stream().mapToInt(t -> t.files().size()).sum()).isEqualTo(600);
+  }
+
   @Test
   void shouldCloseABatchBeforeItExceedsTheByteLimit() {
     List<FileItem> files = new ArrayList<>();
