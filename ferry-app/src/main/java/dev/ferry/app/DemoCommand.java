@@ -273,6 +273,25 @@ public final class DemoCommand implements Callable<Integer> {
       if (sites != null) {
         sites.close();
       }
+      if (writesClassArchiveAtExit()) {
+        System.out.println(
+            "ferry demo: stopped; the JVM now writes its class-data archive so that the next"
+                + " start is faster (once after each build; this can take a minute) …");
+      }
+    }
+  }
+
+  /**
+   * Whether this JVM dumps a class-data-sharing archive when it exits: the {@code ./ferry} launcher
+   * asks for one on the first {@code ferry demo} after a build (-XX:ArchiveClassesAtExit), which
+   * makes that exit take seconds to a minute after everything has stopped.
+   */
+  static boolean writesClassArchiveAtExit() {
+    try {
+      return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+          .anyMatch(a -> a.startsWith("-XX:ArchiveClassesAtExit"));
+    } catch (RuntimeException | LinkageError e) { // no java.management: just no notice
+      return false;
     }
   }
 
