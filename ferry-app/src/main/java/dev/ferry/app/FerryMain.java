@@ -81,6 +81,9 @@ public final class FerryMain implements Runnable {
     @Override
     public String[] getVersion() {
       String v = FerryMain.class.getPackage().getImplementationVersion();
+      if (v == null) { // the container image runs from classes, without the jar's manifest
+        v = System.getenv("FERRY_VERSION");
+      }
       return new String[] {"ferry " + (v == null ? "development build" : v)};
     }
   }
