@@ -21,7 +21,6 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.logging.Level;
-import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,11 +34,8 @@ import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriverException;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -58,13 +54,9 @@ import tools.jackson.databind.json.JsonMapper;
  * a job to {@code SITE_C} stays {@code RUNNING} until the test cancels it.
  */
 class ConsoleIT {
-  private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   private static final Duration WAIT = Duration.ofSeconds(20);
   private static final Set<String> SETTLED =
       Set.of("SUCCEEDED", "PARTIALLY_SUCCEEDED", "FAILED", "CANCELLED");
-  // java.util.logging keeps loggers weakly: hold Selenium's to keep it quiet.
-  private static final Logger SELENIUM_LOG = Logger.getLogger("org.openqa.selenium");
 
   private static final JsonMapper JSON = Json.mapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -78,16 +70,10 @@ class ConsoleIT {
 
   @BeforeAll
   static void start() throws Exception {
-    boolean present = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
-    String why =
-        CHROMIUM
-            + " and "
-            + CHROMEDRIVER
-            + " are needed (Debian: apt-get install -y chromium chromium-driver)";
-    if (!present && "1".equals(System.getenv("FERRY_REQUIRE_CHROMIUM"))) {
-      fail("FERRY_REQUIRE_CHROMIUM=1 but Chromium is missing: " + why);
-    }
-    assumeTrue(present, "console test skipped: " + why);
+    assumeTrue(
+        HeadlessChromium.available(),
+        "console test skipped: Chromium and chromedriver are needed (Debian: apt-get install -y"
+            + " chromium chromium-driver)");
 
     tmp = Files.createTempDirectory("ferry-console-it");
     shots = Path.of(System.getProperty("basedir", ".")).resolve("target/console-screenshots");
@@ -110,33 +96,7 @@ class ConsoleIT {
             .path("token")
             .asString();
 
-    SELENIUM_LOG.setLevel(Level.SEVERE);
-    System.setProperty("webdriver.chrome.driver", CHROMEDRIVER.toString());
-    ChromeOptions chrome = new ChromeOptions();
-    LoggingPreferences logs = new LoggingPreferences();
-    logs.enable(LogType.BROWSER, Level.ALL);
-    chrome.setCapability(ChromeOptions.LOGGING_PREFS, logs);
-    chrome.setBinary(CHROMIUM.toFile());
-    chrome.addArguments(
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--lang=en-US",
-        "--window-size=1360,900",
-        "--user-data-dir=" + Files.createDirectories(tmp.resolve("chromium-profile")));
-    ChromeDriverService service =
-        new ChromeDriverService.Builder()
-            .usingDriverExecutable(CHROMEDRIVER.toFile())
-            .usingAnyFreePort()
-            .build();
-    browser = new ChromeDriver(service, chrome);
-    browser.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    browser = HeadlessChromium.start(tmp.resolve("chromium-profile"));
   }
 
   @AfterAll

@@ -1,16 +1,21 @@
 package dev.ferry.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
 
 /**
  * {@code ferry demo --headless} as CI runs it, in its own JVM from the packaged jar (Failsafe runs
@@ -18,6 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * fault on SITE_A → SITE_B, and the expectations. A compressed timeline: 3 minutes of workload, the
  * fault after 100 s, at 24 jobs a minute so that the A → B link has traffic in most 10-second
  * telemetry windows.
+ *
+ * <p>While it runs, headless Chromium signs in to the console the demo printed and waits for the
+ * demo's four links on the overview ({@code target/demo-screenshots/demo-overview.png}).
  *
  * <p>The demo's own output is the evidence: every expectation line must say {@code ok}, and the
  * exit code must be 0. The output is kept in {@code target/demo-headless.log}.
@@ -57,6 +65,14 @@ class DemoHeadlessIT {
             tmp.resolve("data").toString()));
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    try {
+      if (HeadlessChromium.available()) {
+        consoleShowsTheDemo(p, log, tmp);
+      }
+    } catch (Throwable t) {
+      p.destroy();
+      throw t;
+    }
     boolean ended = p.waitFor(12, TimeUnit.MINUTES);
     if (!ended) {
       p.destroy();
@@ -90,6 +106,60 @@ class DemoHeadlessIT {
     assertThat(summary).as("every expectation held").allMatch(l -> l.startsWith("  ok"));
     assertThat(out).contains("ferry demo: every expectation held");
     assertThat(p.exitValue()).as("exit code").isZero();
+  }
+
+  /**
+   * While the scenario runs: the console the demo printed, signed in with the admin token it
+   * printed, shows the demo's four links (A → B, A → C, B → C, C → A) on the overview and its map.
+   * The screenshot is kept in {@code target/demo-screenshots/}.
+   */
+  private static void consoleShowsTheDemo(Process p, Path log, Path tmp) throws Exception {
+    List<String> out =
+        await("the demo's ready line")
+            .atMost(Duration.ofMinutes(6))
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> lines(log),
+                l -> !p.isAlive() || l.stream().anyMatch(x -> x.startsWith(DemoCommand.READY)));
+    assertThat(p.isAlive()).as("the demo is running; output in " + log).isTrue();
+    // "  export FERRY_URL=http://… FERRY_TOKEN=ferry_…": the tenant's, not the root's, token
+    String[] export = printed(out, "  export FERRY_URL=").split(" FERRY_TOKEN=");
+    String console = export[0] + "/";
+    String token = export[1];
+    Path shots = Files.createDirectories(Path.of("target", "demo-screenshots"));
+    ChromeDriver browser = HeadlessChromium.start(tmp.resolve("chromium-profile"));
+    try {
+      browser.get(console);
+      await("the token field")
+          .atMost(Duration.ofSeconds(30))
+          .ignoreExceptions()
+          .until(() -> browser.findElement(By.id("token")).isDisplayed());
+      browser.findElement(By.id("token")).sendKeys(token);
+      browser.findElement(By.id("sign-in")).click();
+      List<String> links =
+          List.of("SITE_A → SITE_B", "SITE_A → SITE_C", "SITE_B → SITE_C", "SITE_C → SITE_A");
+      await("the demo's links on the overview")
+          .atMost(Duration.ofMinutes(3))
+          .pollInterval(Duration.ofSeconds(1))
+          .ignoreExceptions()
+          .until(
+              () -> browser.findElement(By.tagName("main")).getText(),
+              t -> links.stream().allMatch(t::contains));
+      assertThat(browser.findElements(By.cssSelector("svg.linkmap a.link")))
+          .as("the link map")
+          .hasSize(links.size());
+      Files.write(shots.resolve("demo-overview.png"), browser.getScreenshotAs(OutputType.BYTES));
+    } finally {
+      browser.quit();
+    }
+  }
+
+  private static String printed(List<String> out, String prefix) {
+    return out.stream()
+        .filter(l -> l.startsWith(prefix))
+        .map(l -> l.substring(prefix.length()).strip())
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("the demo printed no line " + prefix.strip()));
   }
 
   private static List<String> lines(Path log) throws IOException {
