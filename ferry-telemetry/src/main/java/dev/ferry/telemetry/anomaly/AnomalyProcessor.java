@@ -4,11 +4,10 @@ import dev.ferry.model.Json;
 import dev.ferry.model.event.Envelope;
 import dev.ferry.model.event.Topics;
 import dev.ferry.telemetry.aggregate.LinkKey;
+import dev.ferry.telemetry.streams.DeadLetters;
 import dev.ferry.telemetry.streams.WindowSummary;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -192,17 +191,8 @@ final class AnomalyProcessor implements Processor<String, byte[], String, byte[]
   }
 
   private void deadLetter(Record<String, byte[]> record, String reason) {
-    log.warn(
-        "dead-lettering a record of {} (key {}, offset {}): {}",
-        options.linkStatsTopic(),
-        record.key(),
-        context.recordMetadata().map(m -> m.partition() + "@" + m.offset()).orElse("?"),
-        reason);
-    RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-    headers.add("ferry-reason", reason.getBytes(StandardCharsets.UTF_8));
-    headers.add("ferry-consumer", AnomalyTopology.CONSUMER.getBytes(StandardCharsets.UTF_8));
-    context.forward(
-        new Record<>(record.key(), record.value(), record.timestamp(), headers),
-        AnomalyTopology.DEAD_LETTER_SINK);
+    new DeadLetters(
+            options.linkStatsTopic(), AnomalyTopology.CONSUMER, AnomalyTopology.DEAD_LETTER_SINK)
+        .send(context, record, reason);
   }
 }

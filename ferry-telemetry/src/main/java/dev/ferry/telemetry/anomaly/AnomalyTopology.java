@@ -7,7 +7,6 @@ import dev.ferry.telemetry.streams.TelemetrySerdes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
-import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -156,18 +155,6 @@ public final class AnomalyTopology {
 
   /** A JSON serde over {@link Json#mapper()}; null stays null. */
   static <T> Serde<T> json(Class<T> type) {
-    return Serdes.serdeFrom(
-        (topic, v) -> v == null ? null : Json.mapper().writeValueAsBytes(v),
-        (topic, data) -> {
-          if (data == null) {
-            return null;
-          }
-          try {
-            return Json.mapper().readValue(data, type);
-          } catch (RuntimeException e) {
-            throw new SerializationException(
-                "cannot read a " + type.getSimpleName() + ": " + e.getMessage(), e);
-          }
-        });
+    return TelemetrySerdes.json(type);
   }
 }

@@ -1,16 +1,13 @@
 package dev.ferry.telemetry.attempts;
 
-import dev.ferry.model.Json;
 import dev.ferry.model.event.Topics;
 import dev.ferry.telemetry.aggregate.LinkKey;
+import dev.ferry.telemetry.streams.DeadLetters;
 import dev.ferry.telemetry.streams.EnvelopeTimeExtractor;
 import dev.ferry.telemetry.streams.TelemetrySerdes;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
-import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -124,18 +121,7 @@ public final class AttemptTopology {
 
   /** JSON, since the totals are small and written once per attempt. */
   public static Serde<AttemptStats> statsSerde() {
-    return Serdes.serdeFrom(
-        (topic, v) -> v == null ? null : Json.mapper().writeValueAsBytes(v),
-        (topic, data) -> {
-          if (data == null) {
-            return null;
-          }
-          try {
-            return Json.mapper().readValue(data, AttemptStats.class);
-          } catch (RuntimeException e) {
-            throw new SerializationException("cannot read AttemptStats: " + e.getMessage(), e);
-          }
-        });
+    return TelemetrySerdes.json(AttemptStats.class);
   }
 
   /** Counts each attempt once into its link's totals. One instance per stream task. */
@@ -184,18 +170,8 @@ public final class AttemptTopology {
     }
 
     private void deadLetter(Record<String, byte[]> record, String reason) {
-      log.warn(
-          "dead-lettering a record of {} (key {}, offset {}): {}",
-          options.attemptsTopic(),
-          record.key(),
-          context.recordMetadata().map(m -> m.partition() + "@" + m.offset()).orElse("?"),
-          reason);
-      RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-      headers.add("ferry-reason", reason.getBytes(StandardCharsets.UTF_8));
-      headers.add("ferry-consumer", CONSUMER.getBytes(StandardCharsets.UTF_8));
-      context.forward(
-          new Record<>(record.key(), record.value(), record.timestamp(), headers),
-          DEAD_LETTER_SINK);
+      new DeadLetters(options.attemptsTopic(), CONSUMER, DEAD_LETTER_SINK)
+          .send(context, record, reason);
     }
   }
 }

@@ -26,6 +26,26 @@ public final class TelemetrySerdes {
             data == null ? null : decode("LinkStats", () -> LinkStats.fromBytes(data)));
   }
 
+  /**
+   * JSON over {@link dev.ferry.model.Json#mapper()}, for small values written rarely (models'
+   * scores, anomalies, attempt totals); null stays null.
+   */
+  public static <T> Serde<T> json(Class<T> type) {
+    return Serdes.serdeFrom(
+        (topic, v) -> v == null ? null : dev.ferry.model.Json.mapper().writeValueAsBytes(v),
+        (topic, data) -> {
+          if (data == null) {
+            return null;
+          }
+          try {
+            return dev.ferry.model.Json.mapper().readValue(data, type);
+          } catch (RuntimeException e) {
+            throw new SerializationException(
+                "cannot read a " + type.getSimpleName() + ": " + e.getMessage(), e);
+          }
+        });
+  }
+
   private static <T> T decode(String type, java.util.function.Supplier<T> reader) {
     try {
       return reader.get();

@@ -7,11 +7,9 @@ import dev.ferry.telemetry.aggregate.LinkKey;
 import dev.ferry.telemetry.aggregate.LinkStats;
 import dev.ferry.telemetry.aggregate.StringPool;
 import dev.ferry.telemetry.aggregate.TransferFact;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.kstream.Windowed;
 import org.apache.kafka.streams.processor.StateStore;
@@ -222,17 +220,8 @@ final class TransferAggregator implements Processor<String, byte[], String, byte
   }
 
   private void deadLetter(Record<String, byte[]> record, String reason) {
-    log.warn(
-        "dead-lettering a record of {} (key {}, offset {}): {}",
-        options.inputTopic(),
-        record.key(),
-        context.recordMetadata().map(m -> m.partition() + "@" + m.offset()).orElse("?"),
-        reason);
-    RecordHeaders headers = new RecordHeaders(record.headers().toArray());
-    headers.add("ferry-reason", reason.getBytes(StandardCharsets.UTF_8));
-    headers.add("ferry-consumer", TransferTopology.CONSUMER.getBytes(StandardCharsets.UTF_8));
-    context.forward(
-        new Record<>(record.key(), record.value(), record.timestamp(), headers),
-        TransferTopology.DEAD_LETTER_SINK);
+    new DeadLetters(
+            options.inputTopic(), TransferTopology.CONSUMER, TransferTopology.DEAD_LETTER_SINK)
+        .send(context, record, reason);
   }
 }
