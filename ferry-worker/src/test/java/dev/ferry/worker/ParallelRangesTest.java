@@ -11,9 +11,7 @@ import dev.ferry.model.protocol.FileResult;
 import dev.ferry.model.protocol.FileResult.Status;
 import dev.ferry.model.protocol.ResumePoint;
 import dev.ferry.storage.Checksums;
-import dev.ferry.storage.ListPage;
 import dev.ferry.storage.LocalFileSystemEndpoint;
-import dev.ferry.storage.PendingWrite;
 import dev.ferry.storage.StorageEndpoint;
 import dev.ferry.storage.StorageEntry;
 import dev.ferry.testsupport.SettableClock;
@@ -264,7 +262,7 @@ class ParallelRangesTest {
     Path file = srcRoot.resolve("g.bin");
     // stat says 8 chunks; the file then grows before the copy reads its end
     StorageEndpoint growing =
-        new Delegating(source) {
+        new ForwardingEndpoint(source) {
           @Override
           public Optional<StorageEntry> stat(String path) {
             Optional<StorageEntry> entry = super.stat(path);
@@ -331,55 +329,11 @@ class ParallelRangesTest {
     assertThat(destination.stat("n.bin")).isEmpty();
   }
 
-  /** Passes every call to a delegate. */
-  private static class Delegating implements StorageEndpoint {
-    final StorageEndpoint delegate;
-
-    Delegating(StorageEndpoint delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String uri() {
-      return delegate.uri();
-    }
-
-    @Override
-    public ListPage list(String prefix, String pageToken, int pageSize) {
-      return delegate.list(prefix, pageToken, pageSize);
-    }
-
-    @Override
-    public Optional<StorageEntry> stat(String path) {
-      return delegate.stat(path);
-    }
-
-    @Override
-    public InputStream openRange(String path, long offset, long length) {
-      return delegate.openRange(path, offset, length);
-    }
-
-    @Override
-    public PendingWrite beginWrite(String path) {
-      return delegate.beginWrite(path);
-    }
-
-    @Override
-    public boolean delete(String path) {
-      return delegate.delete(path);
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
-    }
-  }
-
   /**
    * A source whose first opened range blocks its first read until {@code wanted} ranges are open at
    * the same time (at most 10 s): proof that ranges overlap, without timing anything.
    */
-  private static final class Overlapping extends Delegating {
+  private static final class Overlapping extends ForwardingEndpoint {
     private final CountDownLatch open;
     private final AtomicInteger opened = new AtomicInteger();
     private volatile boolean overlapped;
